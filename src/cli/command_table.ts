@@ -4,10 +4,12 @@ import { configCommand } from "./commands/config.ts";
 import { contextCommand } from "./commands/context.ts";
 import { helpCommand } from "./commands/help.ts";
 import { initCommand } from "./commands/init.ts";
+import { registryRunCommand } from "./commands/registry_run.ts";
 import { versionCommand } from "./commands/version.ts";
 import type { CommandTable } from "./spec.ts";
 
 export const COMMAND_TABLE: CommandTable = [
+  registryRunCommand,
   initCommand,
   configCommand,
   contextCommand,
