@@ -1,7 +1,8 @@
 // An in-memory datagram network in virtual time, implementing PacketConn for every simulated socket. Each
 // direction between two hosts is a link with its own seeded impairments: loss, duplication, reordering, latency
 // with jitter, a bandwidth limit (serialisation delay behind a bounded queue), blackout windows; plus targeted drop
-// filters that see each datagram's bytes. Independent of the protocols that run over it.
+// filters that see each datagram's bytes, and middleboxes that may rewrite addresses (NAT boxes). Independent of the
+// protocols that run over it.
 import type { Datagram, NetAddr, PacketConn } from "../../src/net/packet_conn.ts";
 import type { Prng } from "./prng.ts";
 import type { SimClock } from "./sim_clock.ts";
@@ -28,6 +29,19 @@ export interface LinkConfig {
 
 /** A drop filter: true drops the datagram. Called once per datagram before the random impairments. */
 export type DropFilter = (data: Uint8Array, from: NetAddr, to: NetAddr) => boolean;
+
+/** A datagram in transit, as a middlebox sees it. */
+export interface InTransit {
+  readonly data: Uint8Array;
+  readonly from: NetAddr;
+  readonly to: NetAddr;
+}
+
+/**
+ * A middlebox (NAT box, relay, tap): sees every datagram after the drop filters and may rewrite its addresses or
+ * bytes, or return null to drop it (counted as a filter drop). Links are chosen by the rewritten hosts.
+ */
+export type Middlebox = (d: InTransit) => InTransit | null;
 
 export interface SimNetStats {
   sent: number;
@@ -60,6 +74,7 @@ export class SimNetwork {
   readonly #links = new Map<string, LinkState>();
   readonly #sockets = new Map<string, SimPacketConn>();
   readonly #filters = new Set<DropFilter>();
+  readonly #middleboxes: Middlebox[] = [];
   #nextPort = 0;
   readonly stats: SimNetStats = {
     sent: 0,
@@ -96,6 +111,15 @@ export class SimNetwork {
   addDropFilter(filter: DropFilter): () => void {
     this.#filters.add(filter);
     return () => this.#filters.delete(filter);
+  }
+
+  /** Adds a middlebox; they run in the order added. Returns a function that removes it. */
+  addMiddlebox(box: Middlebox): () => void {
+    this.#middleboxes.push(box);
+    return () => {
+      const i = this.#middleboxes.indexOf(box);
+      if (i >= 0) this.#middleboxes.splice(i, 1);
+    };
   }
 
   /**
@@ -136,14 +160,23 @@ export class SimNetwork {
   }
 
   /** @internal Puts one datagram on the wire from `from` to `to`. */
-  transmit(data: Uint8Array, from: NetAddr, to: NetAddr): void {
+  transmit(sentData: Uint8Array, sentFrom: NetAddr, sentTo: NetAddr): void {
     this.stats.sent++;
     for (const f of this.#filters) {
-      if (f(data, from, to)) {
+      if (f(sentData, sentFrom, sentTo)) {
         this.stats.dropFilter++;
         return;
       }
     }
+    let d: InTransit | null = { data: sentData, from: sentFrom, to: sentTo };
+    for (const box of this.#middleboxes) {
+      d = box(d);
+      if (d === null) {
+        this.stats.dropFilter++;
+        return;
+      }
+    }
+    const { data, from, to } = d;
     const now = this.clock.monotonic();
     const link = this.#link(from.hostname, to.hostname);
     const c = link.config;
