@@ -78,6 +78,13 @@ function withRequestId(frame: Uint8Array, id: number): Uint8Array {
 }
 
 const DEFAULT_CLIENT_NAME = "sdk";
+/** Connections whose early eof/closed events are held until a stream attaches (oldest forgotten first). */
+const EARLY_EVENTS_CONNS_MAX = 256;
+
+function deliverStreamEvent(sink: StreamSink, event: IpcEvent): void {
+  if (event.event === EVENT_EOF) sink.eof();
+  else sink.closed(typeof event.reason === "string" ? event.reason : "closed", event.error);
+}
 const DEFAULT_CLIENT_VERSION = "0";
 
 export class IpcClient implements IpcStreamHost {
@@ -87,6 +94,11 @@ export class IpcClient implements IpcStreamHost {
   readonly #requests = new RequestTable();
   readonly #listeners = new Set<IpcEventListener>();
   readonly #streams = new Map<number, StreamSink>();
+  /**
+   * `eof`/`closed` events for connections no stream is attached to yet: an accept reply and the eof of an empty
+   * inbound stream can arrive in one read, before the caller's continuation attaches. Replayed on attach.
+   */
+  readonly #early = new Map<number, IpcEvent[]>();
   readonly #datagrams = new Map<number, DatagramSink>();
   readonly #done: Promise<PilotError>;
   #failure: PilotError | null = null;
@@ -220,6 +232,11 @@ export class IpcClient implements IpcStreamHost {
       return;
     }
     this.#streams.set(conn, sink);
+    const early = this.#early.get(conn);
+    if (early) {
+      this.#early.delete(conn);
+      for (const event of early) deliverStreamEvent(sink, event);
+    }
   }
 
   detachStream(conn: number, sink: StreamSink): void {
@@ -327,14 +344,25 @@ export class IpcClient implements IpcStreamHost {
     return true;
   }
 
+  #holdEarly(conn: number, event: IpcEvent): void {
+    const held = this.#early.get(conn);
+    if (held) {
+      if (held.length < 2) held.push(event);
+      return;
+    }
+    if (this.#early.size >= EARLY_EVENTS_CONNS_MAX) {
+      const oldest = this.#early.keys().next().value;
+      if (oldest !== undefined) this.#early.delete(oldest);
+    }
+    this.#early.set(conn, [event]);
+  }
+
   #onEvent(event: IpcEvent): void {
     if (event.event === EVENT_ERROR) this.#failure ??= errorFromBody(event.error);
-    if (typeof event.conn === "number") {
+    if (typeof event.conn === "number" && (event.event === EVENT_EOF || event.event === EVENT_CLOSED)) {
       const sink = this.#streams.get(event.conn);
-      if (event.event === EVENT_EOF) sink?.eof();
-      else if (event.event === EVENT_CLOSED) {
-        sink?.closed(typeof event.reason === "string" ? event.reason : "closed", event.error);
-      }
+      if (sink) deliverStreamEvent(sink, event);
+      else this.#holdEarly(event.conn, event);
     }
     for (const listener of [...this.#listeners]) {
       try {
