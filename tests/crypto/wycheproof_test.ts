@@ -9,7 +9,7 @@
 //   and @noble/ciphers; every other key or IV size is refused by all three (the protocol uses only AES-256, 12-byte
 //   nonces).
 import assert from "node:assert/strict";
-import { ed25519Verify } from "../../src/crypto/ed25519.ts";
+import { ed25519Verify, ed25519VerifyReference } from "../../src/crypto/ed25519.ts";
 import { x25519Shared } from "../../src/crypto/x25519.ts";
 import { type AesGcm, nativeAesGcm, nobleAesGcm, webCryptoAesGcm } from "../../src/crypto/aead.ts";
 import { concatBytes, fromHex, toHex } from "../../src/util/bytes.ts";
@@ -169,4 +169,18 @@ Deno.test("AES-GCM: every implementation refuses the Wycheproof vectors with oth
     }
   }
   assert.ok(refused > 100, `only ${refused} vectors checked`);
+});
+
+Deno.test("the native and the reference Ed25519 verify agree on every Wycheproof vector", () => {
+  let checked = 0;
+  for (const group of loadGroups("wycheproof_ed25519_test.json")) {
+    const publicKey = fromHex((group.publicKey as { pk: string }).pk);
+    for (const test of group.tests) {
+      const msg = hexField(test, "msg");
+      const sig = hexField(test, "sig");
+      assert.equal(ed25519Verify(publicKey, msg, sig), ed25519VerifyReference(publicKey, msg, sig), label(test));
+      checked++;
+    }
+  }
+  assert.ok(checked > 100);
 });
