@@ -1,5 +1,6 @@
-// `deno task build [--target linux-x64]… [--out dist]`: compiles pilotctl for every release target into dist/ as
-// `pilotctl-<os>-<arch>[.exe]` and writes SHA256SUMS.
+// `deno task build [--target linux-x64]… [--out dist] [--dry-run]`: compiles pilotctl for every release target into
+// dist/ as `pilotctl-<os>-<arch>[.exe]` and writes SHA256SUMS. `--dry-run` prints the `deno compile` command lines on
+// stdout, one per target, and touches nothing (no folder, no runtime download, no compile).
 //
 // `deno compile` needs the Deno runtime archive (`denort-<triple>.zip`) of the running Deno version for each target.
 // It downloads it unless it is already in its cache. Set DENORT_DIR to a folder holding those archives to build
@@ -9,13 +10,15 @@ import { createHash } from "node:crypto";
 import {
   artefactName,
   compileArgs,
+  compileCommandLine,
   denortArchiveName,
   denortCacheDir,
   selectTargets,
   sha256SumsText,
 } from "./build_plan.ts";
 
-const root = new URL("..", import.meta.url).pathname;
+// Decoded: a checkout path with spaces is percent-encoded in the URL.
+const root = decodeURIComponent(new URL("..", import.meta.url).pathname);
 
 async function denoDir(): Promise<string> {
   const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" }).output();
@@ -49,11 +52,19 @@ async function sha256File(path: string): Promise<string> {
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { target: { type: "string", multiple: true }, out: { type: "string", default: "dist" } },
+    options: {
+      target: { type: "string", multiple: true },
+      out: { type: "string", default: "dist" },
+      "dry-run": { type: "boolean", default: false },
+    },
     strict: true,
   });
   const targets = selectTargets(values.target ?? []);
   const outDir = values.out.startsWith("/") ? values.out : `${root}${values.out}`;
+  if (values["dry-run"]) {
+    for (const target of targets) console.log(compileCommandLine(compileArgs(target, outDir, `${root}main.ts`)));
+    return 0;
+  }
   await Deno.mkdir(outDir, { recursive: true });
   const denortDir = Deno.env.get("DENORT_DIR");
   if (denortDir) await seedRuntimeArchives(denortDir, targets.map(denortArchiveName));
@@ -82,4 +93,12 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) Deno.exit(await main());
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (err) {
+    // A bad flag or target is a usage error: one line, not a stack trace.
+    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    Deno.exit(2);
+  }
+}

@@ -51,6 +51,19 @@ export function compileArgs(target: BuildTarget, outDir: string, entry = "main.t
   ];
 }
 
+// Characters a POSIX shell takes literally in an unquoted word.
+const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** One word for a POSIX shell: as is when safe, else single-quoted (a `'` inside becomes `'\''`). */
+export function shellQuote(word: string): string {
+  return SHELL_SAFE.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+/** The command line `deno task build --dry-run` prints for one target, ready to paste into a shell. */
+export function compileCommandLine(args: readonly string[], deno = "deno"): string {
+  return [deno, ...args].map(shellQuote).join(" ");
+}
+
 /** The runtime archive `deno compile --target <triple>` looks for, as published for each Deno release. */
 export function denortArchiveName(target: BuildTarget): string {
   return `denort-${target.triple}.zip`;

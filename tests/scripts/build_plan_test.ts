@@ -3,10 +3,12 @@ import {
   artefactName,
   BUILD_TARGETS,
   compileArgs,
+  compileCommandLine,
   denortArchiveName,
   denortCacheDir,
   selectTargets,
   sha256SumsText,
+  shellQuote,
 } from "../../scripts/build_plan.ts";
 
 Deno.test("the five release targets map to the artefact names of the release", () => {
@@ -57,5 +59,22 @@ Deno.test("sha256SumsText() writes the sha256sum -c format", () => {
   assert.equal(
     sha256SumsText([{ name: "pilotctl-linux-x64", sha256: "ab".repeat(32) }]),
     `${"ab".repeat(32)}  pilotctl-linux-x64\n`,
+  );
+});
+
+Deno.test("shellQuote() leaves plain words alone and single-quotes the rest", () => {
+  assert.equal(shellQuote("--allow-net"), "--allow-net");
+  assert.equal(shellQuote("/work/main/dist/pilotctl-linux-x64"), "/work/main/dist/pilotctl-linux-x64");
+  assert.equal(shellQuote("/home/me/my tree/main.ts"), "'/home/me/my tree/main.ts'");
+  assert.equal(shellQuote("it's"), "'it'\\''s'");
+  assert.equal(shellQuote("$HOME"), "'$HOME'");
+  assert.equal(shellQuote(""), "''");
+});
+
+Deno.test("compileCommandLine() prints the deno compile invocation a shell runs unchanged", () => {
+  assert.equal(
+    compileCommandLine(compileArgs(BUILD_TARGETS[0], "/tmp/my out", "/src/main.ts")),
+    "deno compile --allow-net --allow-read --allow-write --allow-env --allow-run --allow-sys --unstable-net " +
+      "--target x86_64-unknown-linux-gnu --output '/tmp/my out/pilotctl-linux-x64' /src/main.ts",
   );
 });
