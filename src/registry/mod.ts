@@ -1,5 +1,5 @@
 // Public face of src/registry (PROTOCOL-BRIEF §4–§5, CLI.md §3.2): the registry process (startRegistry), its store
-// interface and SQLite backend, limits, the beacon, and the typed client the daemon and CLI use.
+// interface and its SQLite and PostgreSQL backends, limits, the beacon, and the typed client the daemon and CLI use.
 export {
   formatReadyBlock,
   type RegistryHandle,
@@ -11,6 +11,13 @@ export { DEFAULT_LIMITS, loadLimitsFile, parseLimits, type RegistryLimits } from
 export type * from "./store.ts";
 export { StoreConflictError } from "./store.ts";
 export { MEMORY_STORE, openSqliteStore } from "./store_sqlite.ts";
+export {
+  DEFAULT_POSTGRES_POOL_SIZE,
+  openPostgresStore,
+  type PostgresStore,
+  type PostgresStoreOptions,
+  redactPostgresUrl,
+} from "./store_postgres.ts";
 export { Beacon, type BeaconOptions, type DatagramSink, type UdpAddr } from "./beacon.ts";
 export { RegistryMetrics } from "./metrics.ts";
 export { connectWithBackoff, RegistryClient, type RegistryClientOptions } from "./client.ts";

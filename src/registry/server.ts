@@ -16,7 +16,8 @@ import { DEFAULT_LIMITS, type RegistryLimits } from "./limits.ts";
 import { type HostPort, parseHostPort } from "./listen.ts";
 import { Maintenance } from "./maintenance.ts";
 import { RegistryMetrics } from "./metrics.ts";
-import type { RegistryStore } from "./store.ts";
+import { EagerReplayCache } from "./multi_instance_replay.ts";
+import type { RegistryStore, StoreSubscription } from "./store.ts";
 import { openSqliteStore } from "./store_sqlite.ts";
 import { RegistryTcpServer } from "./tcp_server.ts";
 
@@ -136,7 +137,9 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryHand
     const store = typeof opts.store === "string" ? await openSqliteStore(opts.store) : opts.store;
     cleanups.push(() => store.close());
     const startedAtMs = clock.now();
-    const replay = new ReplayCache();
+    // A store shared with other instances gets each nonce at once, so they can reject its replay (§4.2).
+    const eagerReplay = store.subscribe === undefined ? null : new EagerReplayCache(store, log.child("replay"));
+    const replay = eagerReplay ?? new ReplayCache();
     replay.load(await store.read((tx) => tx.loadReplayEntries(startedAtMs)));
     const metrics = new RegistryMetrics();
 
@@ -213,6 +216,19 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryHand
       cleanups.push(() => ep.close());
     }
 
+    // Other instances' writes: notify pushes, punch jobs for this beacon, their nonces (§4.1, §4.2, §5).
+    let subscription: StoreSubscription | null = null;
+    if (store.subscribe !== undefined) {
+      subscription = await store.subscribe({
+        inboxQueued: (nodeId, inbox) => ctx.sessions.notify(nodeId, inbox),
+        punchJobsQueued: () => beacon?.punchJobsQueued(),
+        beaconForget: (nodeId) => beacon?.forget(nodeId),
+        replayRecorded: (entries) => replay.load(entries),
+      });
+      const sub = subscription;
+      cleanups.push(() => sub.close());
+    }
+
     const maintenance = new Maintenance(ctx, beacon);
     tcp.start();
     if (udp !== null && beacon !== null) {
@@ -233,7 +249,9 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryHand
         await tcp.close();
         await udp?.close();
         await beacon?.close();
+        await eagerReplay?.close();
         await maintenance.close();
+        await subscription?.close();
         await metricsEp?.close();
         await dashboardEp?.close();
         await store.close();

@@ -218,6 +218,25 @@ export interface StoreTx {
   counts(onlineSinceMs: number): Promise<StoreCounts>;
 }
 
+/**
+ * Writes made by other registry instances sharing the store, delivered after they commit (§4.1 notify across
+ * instances, §4.2 replay cache, §5 punch jobs reach the one instance running the beacon).
+ */
+export interface StoreEventHandlers {
+  /** A trust message was queued for `nodeId`, whose inbox now holds `inbox` messages. */
+  inboxQueued(nodeId: number, inbox: number): void;
+  /** Punch jobs were inserted. */
+  punchJobsQueued(): void;
+  /** The node went offline: its beacon registration is void. */
+  beaconForget(nodeId: number): void;
+  /** Nonces recorded by another instance. */
+  replayRecorded(entries: readonly ReplayEntry[]): void;
+}
+
+export interface StoreSubscription {
+  close(): Promise<void>;
+}
+
 export interface RegistryStore {
   /** `sqlite` or `postgres`, for the ready block. */
   readonly kind: string;
@@ -226,10 +245,16 @@ export interface RegistryStore {
   /**
    * Runs `fn` in one transaction: committed when it resolves (and only then does this resolve), rolled back when it
    * throws, the error passed on. Storage failures become InternalError("storage write failed: …"). `fn` uses only
-   * `tx`: calling the store again from inside may wait for this very transaction (SQLite runs them one at a time).
+   * `tx`: calling the store again from inside may wait for this very transaction (SQLite runs them one at a time),
+   * and a backend may run `fn` again after a serialization conflict (PostgreSQL), so it must have no other effects.
    */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** Runs read-only `fn` against a consistent view. */
   read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Present on stores that several instances share: delivers the other instances' events to `handlers` (its own
+   * are not echoed) from when this resolves until the subscription or the store is closed.
+   */
+  subscribe?(handlers: StoreEventHandlers): Promise<StoreSubscription>;
   close(): Promise<void>;
 }

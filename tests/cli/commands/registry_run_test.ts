@@ -49,12 +49,13 @@ async function register(address: string, identity = generateIdentity()): Promise
   return (await client.register(identity, { listenPort: 4000 })).node_id;
 }
 
-Deno.test("registry run declares the flags and defaults of CLI.md §3.2 and no --postgres yet", () => {
+Deno.test("registry run declares the flags and defaults of CLI.md §3.2", () => {
   const flags = Object.fromEntries(registryRunCommand.flags.map((f) => [f.name, f.default ?? ""]));
   assert.deepEqual(flags, {
     listen: ":9000",
     "beacon-listen": ":9001",
     store: "<home>/registry.db",
+    postgres: "",
     "tls-cert": "",
     "tls-key": "",
     limits: "",
