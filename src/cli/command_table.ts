@@ -39,9 +39,32 @@ import { helpCommand } from "./commands/help.ts";
 import { initCommand } from "./commands/init.ts";
 import { registryRunCommand } from "./commands/registry_run.ts";
 import { versionCommand } from "./commands/version.ts";
+import { gatewayListCommand } from "./commands/gateway_list.ts";
+import { gatewayMapCommand } from "./commands/gateway_map.ts";
+import { gatewayRunCommand } from "./commands/gateway_run.ts";
+import { gatewayStartCommand } from "./commands/gateway_start.ts";
+import { gatewayStopCommand } from "./commands/gateway_stop.ts";
+import { gatewayUnmapCommand } from "./commands/gateway_unmap.ts";
+import { daemonRunCommand } from "./commands/daemon_run.ts";
+import { daemonStartCommand } from "./commands/daemon_start.ts";
+import { daemonStatusCommand } from "./commands/daemon_status.ts";
+import { daemonStopCommand } from "./commands/daemon_stop.ts";
+import { sendMessageCommand } from "./commands/send_message.ts";
+import { sendFileCommand } from "./commands/send_file.ts";
+import { subscribeCommand } from "./commands/subscribe.ts";
+import { publishCommand } from "./commands/publish.ts";
+import { broadcastCommand } from "./commands/broadcast.ts";
+import { inboxCommand } from "./commands/inbox.ts";
+import { receivedCommand } from "./commands/received.ts";
+import { setWebhookCommand } from "./commands/set_webhook.ts";
+import { clearWebhookCommand } from "./commands/clear_webhook.ts";
 import type { CommandTable } from "./spec.ts";
 
 export const COMMAND_TABLE: CommandTable = [
+  daemonStartCommand,
+  daemonStopCommand,
+  daemonStatusCommand,
+  daemonRunCommand,
   registryRunCommand,
   infoCommand,
   registerCommand,
@@ -71,14 +94,29 @@ export const COMMAND_TABLE: CommandTable = [
   recvCommand,
   connectCommand,
   listenCommand,
+  sendFileCommand,
+  sendMessageCommand,
+  subscribeCommand,
+  publishCommand,
+  broadcastCommand,
+  receivedCommand,
+  inboxCommand,
   pingCommand,
   benchCommand,
   tracerouteCommand,
   peersCommand,
   connectionsCommand,
   disconnectCommand,
+  gatewayStartCommand,
+  gatewayRunCommand,
+  gatewayStopCommand,
+  gatewayMapCommand,
+  gatewayUnmapCommand,
+  gatewayListCommand,
   initCommand,
   configCommand,
+  setWebhookCommand,
+  clearWebhookCommand,
   contextCommand,
   versionCommand,
   helpCommand,

@@ -1,0 +1,75 @@
+// The daemon's IPC command table (PROTOCOL-BRIEF §8.3) for the IpcServer framework: every command of §8.3 except
+// `expose` / `unexpose` / `expose_list` (the gateway's; until wired, an unknown command answers `invalid_argument`
+// detail `unknown_cmd`). `recv` / `recvfrom` credit is the server's own.
+import type { IpcClientContext, IpcCommandHandler, IpcHandlers, IpcResult } from "../ipc/mod.ts";
+import { LISTEN_BACKLOG_MAX } from "../transport/mod.ts";
+import { InvalidArgumentError } from "../util/errors.ts";
+import { intArg, optIntArg, strArg } from "./ipc_args.ts";
+import { configCommands, type IpcConfigDeps } from "./ipc_config.ts";
+import { directoryCommands, type IpcDirectoryDeps } from "./ipc_directory.ts";
+import type { IpcDatagrams } from "./ipc_datagrams.ts";
+import type { IpcStreams } from "./ipc_streams.ts";
+import { type IpcTrustDeps, trustCommands } from "./ipc_trust.ts";
+
+export interface DaemonIpcDeps {
+  readonly streams: IpcStreams;
+  readonly datagrams: IpcDatagrams;
+  readonly trust: IpcTrustDeps;
+  readonly directory: IpcDirectoryDeps;
+  readonly config: IpcConfigDeps;
+  readonly hello: () => IpcResult;
+  readonly info: () => IpcResult;
+  /** Called after the `shutdown` reply is on its way. */
+  readonly shutdown: () => void;
+}
+
+export function daemonIpcHandlers(d: DaemonIpcDeps): IpcHandlers {
+  const { streams, datagrams } = d;
+  const commands: Record<string, IpcCommandHandler> = {
+    hello: () => Promise.resolve(d.hello()),
+    info: () => Promise.resolve(d.info()),
+    bind: (args, client) => {
+      const port = intArg(args, "port", 0, 0xffff, "port_range");
+      const proto = strArg(args, "proto", 16);
+      if (proto === "stream") {
+        return Promise.resolve(streams.bind(client, port, optIntArg(args, "backlog", 1, LISTEN_BACKLOG_MAX)));
+      }
+      if (proto === "datagram") return Promise.resolve(datagrams.bind(client, port));
+      throw badProto(proto);
+    },
+    unbind: (args, client) => {
+      const port = intArg(args, "port", 0, 0xffff, "port_range");
+      const proto = strArg(args, "proto", 16);
+      if (proto === "stream") return streams.unbind(client, port);
+      if (proto === "datagram") return Promise.resolve(datagrams.unbind(client, port));
+      throw badProto(proto);
+    },
+    accept: (args, client) => streams.accept(args, client),
+    dial: (args, client) => streams.dial(args, client),
+    close: (args, client) => Promise.resolve(streams.close(args, client)),
+    set_option: (args, client) => Promise.resolve(streams.setOption(args, client)),
+    conn_abort: (args) => Promise.resolve(streams.connAbort(args)),
+    shutdown: () => {
+      setTimeout(d.shutdown, 0);
+      return Promise.resolve({});
+    },
+    ...trustCommands(d.trust),
+    ...directoryCommands(d.directory),
+    ...configCommands(d.config),
+  };
+  return {
+    commands,
+    streamData: (client, conn, data) => streams.streamData(client, conn, data),
+    datagram: (client, dg) => datagrams.sendto(client, dg),
+    clientOpened: (client: IpcClientContext) => {
+      client.onClose(async (c) => {
+        await streams.clientClosed(c);
+        datagrams.clientClosed(c);
+      });
+    },
+  };
+}
+
+function badProto(proto: string): InvalidArgumentError {
+  return new InvalidArgumentError(`invalid proto "${proto}": use stream or datagram`, { detail: "bad_argument" });
+}

@@ -1,0 +1,89 @@
+// IPC trust commands (PROTOCOL-BRIEF §6, §8.3; CLI.md §3.5): request / approve / reject / revoke run the
+// TrustManager and then deliver what it decided (port 444, else the registry) before answering, so `approve` returns
+// once the requester acknowledged it directly or the registry queued it (`queued`). The lists read the trust store.
+import type { IpcArgs, IpcCommandHandler, IpcResult } from "../ipc/mod.ts";
+import type { TrustManager } from "../trust/mod.ts";
+import { optStrArg } from "./ipc_args.ts";
+import type { NodeState } from "./node_state.ts";
+import { backbone, parseNodeArg } from "./targets.ts";
+import type { TrustActions } from "./trust_actions.ts";
+
+/** Room for the 1024-byte justification in any encoding; the TrustManager enforces the byte limit. */
+const TEXT_MAX_CHARS = 4096;
+
+export interface IpcTrustDeps {
+  readonly trust: TrustManager;
+  readonly actions: TrustActions;
+  readonly state: NodeState;
+  /** A trust request was sent: poll the registry for the answer more often. */
+  readonly onRequestSent: () => void;
+  /** Throws `not_found` for a node the registry does not know (checked before a request changes any state). */
+  readonly checkKnown: (peer: number) => Promise<void>;
+}
+
+export function trustCommands(d: IpcTrustDeps): Record<string, IpcCommandHandler> {
+  const peerOf = (args: IpcArgs) => parseNodeArg(args.node);
+  const row = (node: number) => ({ node_id: node, address: backbone(node), hostname: d.state.peerHostname(node) });
+  return {
+    async trust_request(args): Promise<IpcResult> {
+      const peer = peerOf(args);
+      const justification = optStrArg(args, "justification", TEXT_MAX_CHARS) ?? "";
+      if (peer !== d.state.nodeId && d.trust.record(peer)?.state !== "trusted") await d.checkKnown(peer);
+      const result = await d.trust.request(peer, justification);
+      const { queued } = await d.actions.perform(result.actions);
+      if (result.status === "sent") d.onRequestSent();
+      return { node_id: peer, address: backbone(peer), status: result.status, queued };
+    },
+    async trust_approve(args): Promise<IpcResult> {
+      const peer = peerOf(args);
+      const result = await d.trust.approve(peer);
+      const { queued } = await d.actions.perform(result.actions);
+      return { node_id: peer, address: backbone(peer), status: "approved", queued };
+    },
+    async trust_reject(args): Promise<IpcResult> {
+      const peer = peerOf(args);
+      const result = await d.trust.reject(peer, optStrArg(args, "reason", TEXT_MAX_CHARS));
+      const { queued } = await d.actions.perform(result.actions);
+      return { node_id: peer, status: "rejected", queued };
+    },
+    async trust_revoke(args): Promise<IpcResult> {
+      const peer = peerOf(args);
+      const result = await d.trust.revoke(peer, optStrArg(args, "reason", TEXT_MAX_CHARS));
+      const { queued } = await d.actions.perform(result.actions);
+      return { node_id: peer, status: "revoked", queued };
+    },
+    trust_list(): Promise<IpcResult> {
+      const trusted = d.trust.list().map((t) => ({
+        ...row(t.nodeId),
+        origin: t.origin,
+        network: t.network,
+        approved_at_ms: t.approvedAtMs,
+        approved_at: rfc3339(t.approvedAtMs),
+        public_key: t.publicKey,
+      }));
+      return Promise.resolve({ trusted });
+    },
+    trust_pending(): Promise<IpcResult> {
+      const view = d.trust.pending();
+      return Promise.resolve({
+        incoming: view.incoming.map((p) => ({
+          ...row(p.nodeId),
+          justification: p.justification,
+          received_at_ms: p.receivedAtMs,
+          received_at: rfc3339(p.receivedAtMs),
+        })),
+        outgoing: view.outgoing.map((o) => ({
+          ...row(o.nodeId),
+          sent_at_ms: o.sentAtMs,
+          sent_at: rfc3339(o.sentAtMs),
+          expires_at_ms: o.expiresAtMs,
+        })),
+      });
+    },
+  };
+}
+
+/** `2025-06-01T12:00:01.123Z` (CLI.md §1.3). */
+function rfc3339(ms: number): string {
+  return new Date(ms).toISOString();
+}
