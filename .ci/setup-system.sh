@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages the test tiers need, from Debian's archive: iptables and conntrack for the network-namespace NAT
-# tests (iproute2 is part of the base system), and PostgreSQL for the registry's shared-store tests. Idempotent;
-# skips what is already installed or running.
+# tests (iproute2 is part of the base system), PostgreSQL for the registry's shared-store tests, and Chromium
+# (/usr/bin/chromium) for the dashboard's headless-browser test. Idempotent; skips what is already installed or
+# running.
 #
 # PostgreSQL: a private test cluster (not Debian's `main`) owned by the postgres user, listening on 127.0.0.1:55432
 # and a unix socket, with fsync off (throw-away data). Role `pilot`, database `pilot_test`. The URL goes to
@@ -29,6 +30,7 @@ need=()
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v conntrack >/dev/null 2>&1 || need+=(conntrack)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 [ -n "$(pg_bindir)" ] || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -38,6 +40,18 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "setup-system: installing ${need[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Chromium on its own, best effort: a failed install must not cost the PostgreSQL setup below (the browser test
+# itself fails under CI=true when /usr/bin/chromium is missing).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup-system: not root; cannot install chromium" >&2
+  else
+    echo "setup-system: installing chromium"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ||
+      echo "setup-system: cannot install chromium" >&2
+  fi
 fi
 
 as_postgres() {

@@ -2,6 +2,7 @@
 // processes on loopback), prints a human table and, as the LAST stdout line, one JSON object: every figure and ratio
 // as a number, plus `machine` and `quick`. Progress goes to stderr. Method and results: docs/BENCHMARKS.md.
 import { BENCHMARKS, RATIOS } from "./bench/entries.ts";
+import { checkTargets, derive } from "./bench/targets.ts";
 import type { BenchContext, BenchFigure } from "./bench/types.ts";
 
 const USAGE = `Usage: deno task bench [--quick] [--json] [--only <name,…>]
@@ -96,10 +97,17 @@ async function main(args: readonly string[]): Promise<number> {
     if (num === undefined || den === undefined) continue;
     figures.push({ key: r.key, value: num / den, unit: "ratio", note: `${r.numerator} / ${r.denominator}` });
   }
+  for (const f of figures) values.set(f.key, f.value);
+  for (const f of derive(values)) {
+    figures.push(f);
+    values.set(f.key, f.value);
+  }
+  const targets = checkTargets(values);
 
   const info = await machine();
   const result: Record<string, unknown> = {};
   for (const f of figures) result[f.key] = rounded(f.value);
+  result.targets = targets.map((t) => ({ ...t, value: rounded(t.value) }));
   result.machine = info;
   result.quick = opts.quick;
   result.notes = RUN_NOTES;
@@ -113,6 +121,11 @@ async function main(args: readonly string[]): Promise<number> {
     const rows = figures.map((f) => [f.key, String(rounded(f.value)), f.unit, f.note]);
     console.log(table([["Figure", "Value", "Unit", "Method"], ...rows]));
     console.log("");
+    if (targets.length > 0) {
+      const checks = targets.map((t) => [t.figure, String(rounded(t.value)), `${t.op} ${t.limit}`, t.met ? "met" : "MISSED"]);
+      console.log(table([["Target", "Value", "Goal", "Result"], ...checks]));
+      console.log("");
+    }
   }
   console.log(JSON.stringify(result));
   return 0;

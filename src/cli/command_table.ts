@@ -45,6 +45,8 @@ import { gatewayRunCommand } from "./commands/gateway_run.ts";
 import { gatewayStartCommand } from "./commands/gateway_start.ts";
 import { gatewayStopCommand } from "./commands/gateway_stop.ts";
 import { gatewayUnmapCommand } from "./commands/gateway_unmap.ts";
+import { exposeCommand } from "./commands/expose.ts";
+import { unexposeCommand } from "./commands/unexpose.ts";
 import { daemonRunCommand } from "./commands/daemon_run.ts";
 import { daemonStartCommand } from "./commands/daemon_start.ts";
 import { daemonStatusCommand } from "./commands/daemon_status.ts";
@@ -113,6 +115,8 @@ export const COMMAND_TABLE: CommandTable = [
   gatewayMapCommand,
   gatewayUnmapCommand,
   gatewayListCommand,
+  exposeCommand,
+  unexposeCommand,
   initCommand,
   configCommand,
   setWebhookCommand,

@@ -32,6 +32,8 @@ export interface DataPlaneOptions {
   /** A packet waits for a peer that has no tunnel session: find a path (lookup, punch, relay). */
   readonly needPath: (peer: number) => void;
   readonly onTunnelEvent?: (event: TunnelEvent) => void;
+  /** A stream connection is gone; its stats are final (metrics). */
+  readonly onConnClosed?: (sc: StreamConn) => void;
   readonly drops: DropRegistry;
   readonly clock: Clock;
   readonly log: Logger;
@@ -66,6 +68,7 @@ export class DataPlane implements AsyncDisposable {
       output,
       isTrusted: isTrustedAddr,
       onDrop,
+      onConnClosed: o.onConnClosed,
     });
     this.datagrams = new DatagramService({
       localNode: o.nodeId,

@@ -4,7 +4,7 @@
 // (dial: 20 s) ends it with `connection_failed` detail `no_path`. While a session we started runs on the relay, we
 // keep asking for a punch every 60 s ± 10 s (every 10 min after 5 failures) and move to direct when it answers.
 import type { Logger } from "../log/logger.ts";
-import type { RegistryClient } from "../registry/mod.ts";
+import type { PunchOk, RegistryClient } from "../registry/mod.ts";
 import type { Endpoint, Tunnel, TunnelEvent } from "../tunnel/mod.ts";
 import type { Clock } from "../util/clock.ts";
 import { ConnectionFailedError, toPilotError } from "../util/errors.ts";
@@ -21,6 +21,9 @@ export const UPGRADE_FAILURES_BEFORE_SLOWDOWN = 5;
 export const UPGRADE_SLOW_INTERVAL_MS = 10 * 60_000;
 /** After a punch for an upgrade, how long the PILPs and PATH_CHALLENGEs get before we count a failure. */
 const UPGRADE_SETTLE_MS = 5_000;
+/** A `punch` answered with an already-run job is asked again this often, at most this many times (§5.3 5 s window). */
+const PUNCH_REUSED_RETRY_MS = 1_000;
+const PUNCH_REUSED_RETRIES_MAX = 5;
 
 export interface DialerDeps {
   readonly nodeId: number;
@@ -186,18 +189,34 @@ export class Dialer implements AsyncDisposable {
   }
 
   #punch(peer: number): void {
-    let registry: RegistryClient;
-    try {
-      registry = this.#d.registry();
-    } catch {
-      return;
+    this.#spawn(this.#punchUntilFresh(peer));
+  }
+
+  /**
+   * Asks the registry to `punch` (§5.3). Inside the one-punch-per-pair window the registry answers with the job it
+   * already ran (fire_in_ms 0), whose PUNCH_COMMANDs may have gone to an endpoint one side no longer has (a daemon
+   * restarted and dialled again within 5 s). While we still want a path, ask again until a fresh job comes.
+   */
+  async #punchUntilFresh(peer: number): Promise<void> {
+    for (let retry = 0;; retry++) {
+      let reply: PunchOk;
+      try {
+        reply = await this.#d.registry().punch(peer);
+      } catch (err) {
+        this.#d.log.debug("punch refused", { peer, error: toPilotError(err).message });
+        return;
+      }
+      if (reply.fire_in_ms > 0 || retry >= PUNCH_REUSED_RETRIES_MAX) return;
+      await abortableSleep(PUNCH_REUSED_RETRY_MS, this.#abort.signal);
+      if (this.#abort.signal.aborted || !this.#wantsPunch(peer)) return;
     }
-    this.#spawn(
-      registry.punch(peer).then(
-        () => {},
-        (err) => this.#d.log.debug("punch refused", { peer, error: toPilotError(err).message }),
-      ),
-    );
+  }
+
+  /** A dial to `peer` still runs, or its session is relayed (a punch may move it to direct). */
+  #wantsPunch(peer: number): boolean {
+    if (this.#attempts.has(peer)) return true;
+    const row = this.#d.tunnel().peers().find((p) => p.node_id === peer);
+    return row?.authenticated === true && row.path === "relay";
   }
 
   /** Dial candidates from the registry (best first); none when the peer is not visible to us. */

@@ -92,6 +92,7 @@ export function directoryCommands(d: IpcDirectoryDeps): Record<string, IpcComman
       }
       const reply = await registry().networkCreate(strArg(args, "name", 64), rule, optStrArg(args, "token", 128));
       state.joinNetwork(reply.network_id);
+      state.setNetworkName(reply.network_id, reply.name);
       return fields(reply as unknown as Record<string, unknown>);
     },
     async network_join(args): Promise<IpcResult> {
@@ -99,6 +100,7 @@ export function directoryCommands(d: IpcDirectoryDeps): Record<string, IpcComman
       const which = id ?? strArg(args, "name", 64);
       const reply = await registry().networkJoin(which, optStrArg(args, "token", 128));
       state.joinNetwork(reply.network_id);
+      if (typeof which === "string") state.setNetworkName(reply.network_id, which);
       return fields(reply as unknown as Record<string, unknown>);
     },
     async network_leave(args): Promise<IpcResult> {
@@ -111,7 +113,9 @@ export function directoryCommands(d: IpcDirectoryDeps): Record<string, IpcComman
       return fields(await registry().networkInvite(networkId(args), invitee) as unknown as Record<string, unknown>);
     },
     async network_list(): Promise<IpcResult> {
-      return { networks: await registry().networkList() };
+      const networks = await registry().networkList();
+      for (const n of networks) if (n.member) state.setNetworkName(n.network_id, n.name);
+      return { networks };
     },
     async network_members(args): Promise<IpcResult> {
       const reply = await registry().networkMembers(networkId(args), {

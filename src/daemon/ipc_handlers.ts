@@ -1,12 +1,14 @@
-// The daemon's IPC command table (PROTOCOL-BRIEF §8.3) for the IpcServer framework: every command of §8.3 except
-// `expose` / `unexpose` / `expose_list` (the gateway's; until wired, an unknown command answers `invalid_argument`
-// detail `unknown_cmd`). `recv` / `recvfrom` credit is the server's own.
+// The daemon's IPC command table (PROTOCOL-BRIEF §8.3) for the IpcServer framework: every command of §8.3.
+// `recv` / `recvfrom` credit is the server's own.
 import type { IpcClientContext, IpcCommandHandler, IpcHandlers, IpcResult } from "../ipc/mod.ts";
 import { LISTEN_BACKLOG_MAX } from "../transport/mod.ts";
 import { InvalidArgumentError } from "../util/errors.ts";
 import { intArg, optIntArg, strArg } from "./ipc_args.ts";
 import { configCommands, type IpcConfigDeps } from "./ipc_config.ts";
+import type { Exposer } from "./expose.ts";
+import { exposeCommands } from "./expose_ipc.ts";
 import { directoryCommands, type IpcDirectoryDeps } from "./ipc_directory.ts";
+import { type IpcPingDeps, pingCommand } from "./ipc_ping.ts";
 import type { IpcDatagrams } from "./ipc_datagrams.ts";
 import type { IpcStreams } from "./ipc_streams.ts";
 import { type IpcTrustDeps, trustCommands } from "./ipc_trust.ts";
@@ -17,6 +19,10 @@ export interface DaemonIpcDeps {
   readonly trust: IpcTrustDeps;
   readonly directory: IpcDirectoryDeps;
   readonly config: IpcConfigDeps;
+  /** `ping`: one control ping (protocol 0x03), for `traceroute`. */
+  readonly ping: IpcPingDeps;
+  /** `expose` / `unexpose` / `expose_list`: daemon-wide exposed ports. */
+  readonly expose: Exposer;
   readonly hello: () => IpcResult;
   readonly info: () => IpcResult;
   /** Called after the `shutdown` reply is on its way. */
@@ -49,6 +55,7 @@ export function daemonIpcHandlers(d: DaemonIpcDeps): IpcHandlers {
     close: (args, client) => Promise.resolve(streams.close(args, client)),
     set_option: (args, client) => Promise.resolve(streams.setOption(args, client)),
     conn_abort: (args) => Promise.resolve(streams.connAbort(args)),
+    ping: pingCommand(d.ping),
     shutdown: () => {
       setTimeout(d.shutdown, 0);
       return Promise.resolve({});
@@ -56,6 +63,7 @@ export function daemonIpcHandlers(d: DaemonIpcDeps): IpcHandlers {
     ...trustCommands(d.trust),
     ...directoryCommands(d.directory),
     ...configCommands(d.config),
+    ...exposeCommands(d.expose),
   };
   return {
     commands,

@@ -1,9 +1,14 @@
 // The IPC `info` answer (PROTOCOL-BRIEF §8.3; CLI.md §3.3): node, identity, tunnel peers (`peer_list`) and stream
 // connections (`conn_list`, states as §7.2) with their counters, the beacon's state, plus what this daemon knows of
-// itself that saves the CLI a registry round trip (visibility, tags, registry address) and the `daemon start`
-// ready data (pid, listen, socket, log file, warnings) and the drop counters.
+// itself that saves the CLI a registry round trip (email, visibility, tags, networks with names, registry address)
+// and the `daemon start` ready data (pid, listen, socket, log file, warnings) and the drop counters. The registry's
+// view of us is read once at start (loadSelfFacts) and then kept by the commands that change it; `info` itself never
+// asks the registry.
+import type { Logger } from "../log/logger.ts";
 import type { IpcResult } from "../ipc/mod.ts";
+import type { RegistryClient } from "../registry/mod.ts";
 import { toBase64 } from "../util/bytes.ts";
+import { toPilotError } from "../util/errors.ts";
 import type { BeaconClient } from "./beacon_client.ts";
 import type { DataPlane } from "./data_plane.ts";
 import type { DropRegistry } from "./drops.ts";
@@ -98,5 +103,47 @@ export function infoResult(d: InfoDeps): IpcResult {
   };
   if (state.public !== null) out.public = state.public;
   if (state.tags !== null) out.tags = [...state.tags];
+  out.networks = state.networks().map((id) => ({
+    network_id: id,
+    name: state.networkName(id),
+    address: formatAddr(state.addr(id)),
+  }));
   return out;
+}
+
+/** How long start-up waits for the registry's view of us; without it `info` leaves the CLI to ask. */
+export const SELF_FACTS_TIMEOUT_MS = 2_000;
+
+/**
+ * Reads what `register_ok` does not carry: our tags (a `lookup` of ourselves) and the names of our networks
+ * (`network_list`). Best effort and bounded: a slow or failing registry leaves them unknown.
+ */
+export async function loadSelfFacts(state: NodeState, registry: RegistryClient, log: Logger): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const work = Promise.allSettled([
+    registry.lookup(state.nodeId).then((self) => {
+      state.setTags(Array.isArray(self.tags) ? self.tags : []);
+      if (typeof self.public === "boolean") state.setPublic(self.public);
+    }),
+    registry.networkList().then((list) => {
+      for (const n of list) if (n.member) state.setNetworkName(n.network_id, n.name);
+    }),
+  ]);
+  const timeout = new Promise<"timeout">((resolve) =>
+    timer = setTimeout(() => resolve("timeout"), SELF_FACTS_TIMEOUT_MS)
+  );
+  try {
+    const outcome = await Promise.race([work, timeout]);
+    if (outcome === "timeout") {
+      log.debug("the registry's view of this node is not known yet");
+      return;
+    }
+    for (const r of outcome) {
+      if (r.status === "rejected") {
+        log.debug("cannot read this node's record", { error: toPilotError(r.reason).message });
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,8 +1,11 @@
 // IPC trust commands (PROTOCOL-BRIEF §6, §8.3; CLI.md §3.5): request / approve / reject / revoke run the
 // TrustManager and then deliver what it decided (port 444, else the registry) before answering, so `approve` returns
-// once the requester acknowledged it directly or the registry queued it (`queued`). The lists read the trust store.
+// once the requester acknowledged it directly or the registry queued it (`queued`). The lists read the trust store;
+// `trust_pending` also looks up the hostnames of requesters it does not know yet (a requester is visible to us while
+// it asks, docs/PROTOCOL.md §4.3) and lists the rejections of our own requests with the peers' reasons.
 import type { IpcArgs, IpcCommandHandler, IpcResult } from "../ipc/mod.ts";
 import type { TrustManager } from "../trust/mod.ts";
+import type { Clock } from "../util/clock.ts";
 import { optStrArg } from "./ipc_args.ts";
 import type { NodeState } from "./node_state.ts";
 import { backbone, parseNodeArg } from "./targets.ts";
@@ -10,6 +13,11 @@ import type { TrustActions } from "./trust_actions.ts";
 
 /** Room for the 1024-byte justification in any encoding; the TrustManager enforces the byte limit. */
 const TEXT_MAX_CHARS = 4096;
+/** Requesters whose hostname one `trust_pending` looks up at most (in parallel, each bounded by the lookup). */
+const PENDING_LOOKUPS_MAX = 16;
+/** A requester whose lookup showed no hostname is not asked again for this long. */
+export const PENDING_HOSTNAME_RETRY_MS = 10_000;
+const HOSTNAME_MISSES_MAX = 1024;
 
 export interface IpcTrustDeps {
   readonly trust: TrustManager;
@@ -19,11 +27,15 @@ export interface IpcTrustDeps {
   readonly onRequestSent: () => void;
   /** Throws `not_found` for a node the registry does not know (checked before a request changes any state). */
   readonly checkKnown: (peer: number) => Promise<void>;
+  /** A bounded registry lookup of the node's hostname ("" when it has none or is not visible to us). */
+  readonly lookupHostname: (node: number) => Promise<string>;
+  readonly clock: Clock;
 }
 
 export function trustCommands(d: IpcTrustDeps): Record<string, IpcCommandHandler> {
   const peerOf = (args: IpcArgs) => parseNodeArg(args.node);
   const row = (node: number) => ({ node_id: node, address: backbone(node), hostname: d.state.peerHostname(node) });
+  const learnHostnames = requesterHostnames(d);
   return {
     async trust_request(args): Promise<IpcResult> {
       const peer = peerOf(args);
@@ -63,9 +75,14 @@ export function trustCommands(d: IpcTrustDeps): Record<string, IpcCommandHandler
       }));
       return Promise.resolve({ trusted });
     },
-    trust_pending(): Promise<IpcResult> {
+    async trust_pending(): Promise<IpcResult> {
+      await learnHostnames(d.trust.pending().incoming.map((p) => p.nodeId));
       const view = d.trust.pending();
-      return Promise.resolve({
+      const answered = (node: number) => {
+        const state = d.trust.record(node)?.state;
+        return state === undefined || state === "none" || state === "pending_in";
+      };
+      return {
         incoming: view.incoming.map((p) => ({
           ...row(p.nodeId),
           justification: p.justification,
@@ -78,8 +95,37 @@ export function trustCommands(d: IpcTrustDeps): Record<string, IpcCommandHandler
           sent_at: rfc3339(o.sentAtMs),
           expires_at_ms: o.expiresAtMs,
         })),
-      });
+        rejected: d.actions.rejections().filter((r) => answered(r.peer)).map((r) => ({
+          node_id: r.peer,
+          address: backbone(r.peer),
+          reason: r.reason,
+          rejected_at_ms: r.atMs,
+          rejected_at: rfc3339(r.atMs),
+        })),
+      };
     },
+  };
+}
+
+/** Looks up requesters without a known hostname (a few per call; a miss waits 10 s before the next try). */
+function requesterHostnames(d: IpcTrustDeps): (nodes: readonly number[]) => Promise<void> {
+  const missed = new Map<number, number>();
+  return async (nodes) => {
+    const now = d.clock.monotonic();
+    const wanted = nodes.filter((n) =>
+      d.state.peerHostname(n) === "" && now - (missed.get(n) ?? -Infinity) >= PENDING_HOSTNAME_RETRY_MS
+    ).slice(0, PENDING_LOOKUPS_MAX);
+    await Promise.all(wanted.map(async (node) => {
+      const hostname = await d.lookupHostname(node).catch(() => "");
+      if (hostname !== "") {
+        d.state.rememberHostname(node, hostname);
+        missed.delete(node);
+        return;
+      }
+      missed.delete(node);
+      missed.set(node, now);
+      if (missed.size > HOSTNAME_MISSES_MAX) missed.delete(missed.keys().next().value!);
+    }));
   };
 }
 

@@ -3,10 +3,11 @@
 // answer that differs from a pin is believed only along a key chain that verifies from the pinned key (and then
 // re-pins); otherwise the pin wins and the registry's noise binding will not verify under it, so the handshake is
 // refused. The tunnel keeps resolved keys for 10 min itself; this layer only shares one `get_keys` among callers
-// within a minute, so a tunnel that re-asks after a failed binding gets a fresh answer.
+// within a minute, so a tunnel that re-asks after a failed binding gets a fresh answer. A tunnel that saw a binding
+// newer than the shared answer (the peer rotated its key), or a peer's BYE, skips or drops that answer.
 import type { Logger } from "../log/logger.ts";
 import type { GetKeysOk, RegistryClient } from "../registry/mod.ts";
-import type { PeerKeys as TunnelPeerKeys } from "../tunnel/mod.ts";
+import type { KeyLookupHint, PeerKeys as TunnelPeerKeys } from "../tunnel/mod.ts";
 import { bytesEqual, fromBase64Exact } from "../util/bytes.ts";
 import type { Clock } from "../util/clock.ts";
 import { toPilotError } from "../util/errors.ts";
@@ -53,15 +54,20 @@ export class KeyResolver {
     },
   };
 
-  /** Forgets the answer for `node` (its pin changed). */
+  /** Forgets the answer for `node` (its pin changed, or it said BYE and may come back with a new key). */
   forget(node: number): void {
     this.#cache.delete(node);
   }
 
-  /** For the tunnel's KeyResolver: the Ed25519 key (the pin first) and the noise binding. */
-  async tunnelKeys(node: number, pins: PinStore): Promise<TunnelPeerKeys | null> {
+  /**
+   * For the tunnel's KeyResolver: the Ed25519 key (the pin first) and the noise binding. With a hint, a shared
+   * answer whose binding is older than the one the peer presented is not reused.
+   */
+  async tunnelKeys(node: number, pins: PinStore, hint?: KeyLookupHint): Promise<TunnelPeerKeys | null> {
     const pin = pins.pinnedKey(node);
-    const reply = await this.#fetch(node, false);
+    const cached = this.#cache.get(node)?.reply.noise_issued_at;
+    const stale = hint !== undefined && (typeof cached !== "number" || cached < hint.minNoiseIssuedAt);
+    const reply = await this.#fetch(node, stale);
     const fromRegistry = reply === null ? null : parseTunnelKeys(reply);
     if (fromRegistry === null) return pin === null ? null : pinOnly(pin);
     if (pin === null || bytesEqual(pin, fromRegistry.publicKey)) return fromRegistry;

@@ -1,13 +1,11 @@
-// The daemon's Prometheus endpoint (CLI.md §3.1 `--metrics host:port`): GET /metrics in the text exposition format
-// with the drop counters (`pilot_drops_total{reason}`) and a few gauges and counters of the node.
+// The daemon's Prometheus endpoint (CLI.md §3.1 `--metrics host:port`): GET /metrics answers with the text exposition
+// format (version 0.0.4) that NodeMetrics renders (metrics_node.ts); every other request is a 404.
 import { parseHostPort } from "../config/mod.ts";
 import type { Logger } from "../log/logger.ts";
 import { AlreadyExistsError, InvalidArgumentError } from "../util/errors.ts";
 
-export interface MetricsSource {
-  /** Lines of the exposition format, without a trailing newline. */
-  lines(): string[];
-}
+/** Renders the whole exposition text, ending in a newline. */
+export type MetricsRender = () => string;
 
 export class MetricsServer implements AsyncDisposable {
   readonly url: string;
@@ -21,7 +19,7 @@ export class MetricsServer implements AsyncDisposable {
   }
 
   /** Listens on `host:port` (port 0: any); a port in use is `already_exists`. */
-  static start(listen: string, source: MetricsSource, log: Logger): MetricsServer {
+  static start(listen: string, render: MetricsRender, log: Logger): MetricsServer {
     const hp = parseHostPort(listen, { listen: true, allowEmptyHost: true });
     try {
       const server = Deno.serve({
@@ -32,8 +30,8 @@ export class MetricsServer implements AsyncDisposable {
       }, (req) => {
         const path = new URL(req.url).pathname;
         if (req.method !== "GET" || path !== "/metrics") return new Response("not found\n", { status: 404 });
-        return new Response(source.lines().join("\n") + "\n", {
-          headers: { "content-type": "text/plain; version=0.0.4" },
+        return new Response(render(), {
+          headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
         });
       });
       log.info("metrics listening", { on: listen });

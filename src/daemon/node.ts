@@ -242,6 +242,7 @@ export class Node implements AsyncDisposable {
       await p.streams.closeAll();
       p.datagrams.closeAll();
     });
+    await step(log, "exposed ports", () => p.exposer.close());
     await step(log, "services", async () => {
       await Promise.all(p.services.hosts.map((h) => h.close()));
       await p.services.broker.close();

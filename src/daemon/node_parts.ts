@@ -13,7 +13,6 @@ import { RST_NOT_TRUSTED } from "../transport/mod.ts";
 import { TRUST_PORT, type TrustAck, TrustFileStore, TrustManager, type TrustMessage } from "../trust/mod.ts";
 import type { TunnelEvent } from "../tunnel/mod.ts";
 import type { Clock } from "../util/clock.ts";
-import { toBase64 } from "../util/bytes.ts";
 import { NotFoundError, toPilotError } from "../util/errors.ts";
 import { NETWORK_BACKBONE } from "../wire/mod.ts";
 import type { BeaconAddress } from "./beacon_address.ts";
@@ -21,12 +20,14 @@ import { BeaconClient } from "./beacon_client.ts";
 import { DataPlane } from "./data_plane.ts";
 import { Dialer, noPathError } from "./dialer.ts";
 import { DropRegistry } from "./drops.ts";
+import { Exposer } from "./expose.ts";
 import { IpcDatagrams } from "./ipc_datagrams.ts";
 import { daemonIpcHandlers } from "./ipc_handlers.ts";
-import { infoResult } from "./ipc_info.ts";
+import { infoResult, loadSelfFacts } from "./ipc_info.ts";
 import { IpcStreams } from "./ipc_streams.ts";
 import { KeyResolver } from "./key_resolver.ts";
 import { MetricsServer } from "./metrics.ts";
+import { NodeMetrics } from "./metrics_node.ts";
 import { PathMonitor } from "./path_monitor.ts";
 import { NodeState } from "./node_state.ts";
 import { PortTable } from "./port_table.ts";
@@ -39,6 +40,7 @@ import type { NodeSettings } from "./settings.ts";
 import { resolveName } from "./targets.ts";
 import { TrustActions } from "./trust_actions.ts";
 import { TrustPoller } from "./trust_poller.ts";
+import { withDeadline } from "./timing.ts";
 
 /** Budget for reaching a peer's port 444 before the registry relay is used instead (§6.2). */
 export const TRUST_DIRECT_PATH_MS = 5_000;
@@ -78,6 +80,7 @@ export interface NodeParts {
   readonly services: NodeServices;
   readonly streams: IpcStreams;
   readonly datagrams: IpcDatagrams;
+  readonly exposer: Exposer;
   readonly metrics: MetricsServer | null;
   readonly ipc: IpcServer;
 }
@@ -99,6 +102,14 @@ export async function assembleNode(input: AssembleInput): Promise<NodeParts> {
   const undo: (() => Promise<void>)[] = [];
   try {
     const drops = new DropRegistry();
+    // Read at scrape time only, when every part exists.
+    const meters = new NodeMetrics({
+      tunnel: () => plane.tunnel,
+      connections: () => plane.stack.connections(),
+      drops: () => drops.snapshot(),
+      registryConnected: () => session.connected,
+      beaconReachable: () => late.beacon?.status().reachable ?? false,
+    });
     const keys = new KeyResolver({ registry, clock, log: log.child("keys") });
     const trust = await TrustManager.open({
       selfId: state.nodeId,
@@ -120,7 +131,7 @@ export async function assembleNode(input: AssembleInput): Promise<NodeParts> {
       identity: input.identity,
       conn: input.udp,
       rebind: input.rebind,
-      keyResolver: (node) => keys.tunnelKeys(node, trust),
+      keyResolver: (node, hint) => keys.tunnelKeys(node, trust, hint),
       beaconAddress: () => input.beaconAddress.current(),
       onBeaconMessage: (bytes) => late.beacon?.handle(bytes),
       sendViaRelay: (dst, inner) => late.beacon?.relay(dst, inner),
@@ -128,9 +139,13 @@ export async function assembleNode(input: AssembleInput): Promise<NodeParts> {
       isTrusted,
       needPath: (peer) => late.dialer?.background(peer),
       onTunnelEvent: (e) => {
+        // A peer that said BYE may return with a rotated key: its next handshake asks the registry afresh.
+        if (e.type === "keys_wiped" && e.reason === "bye") keys.forget(e.peer);
         late.dialer?.onTunnelEvent(e);
         if (late.webhooks !== undefined) tunnelWebhook(late.webhooks, e);
+        meters.tunnelEvent(e);
       },
+      onConnClosed: (sc) => meters.connectionClosed(sc.stats()),
       drops,
       clock,
       log,
@@ -177,6 +192,8 @@ export async function assembleNode(input: AssembleInput): Promise<NodeParts> {
       webhook: (event, data) => late.webhooks?.emit(event, data),
       drops,
       log: log.child("trust"),
+      view: trust,
+      clock,
     });
     const poller = new TrustPoller({ trust, registry, actions, drops, clock, log: log.child("trust") });
     const ports = new PortTable();
@@ -196,9 +213,7 @@ export async function assembleNode(input: AssembleInput): Promise<NodeParts> {
     });
     undo.push(() => services.close());
     late.webhooks = services.webhooks;
-    const metrics = settings.metrics === "" ? null : MetricsServer.start(settings.metrics, {
-      lines: () => metricLines(state, plane, drops),
-    }, log);
+    const metrics = settings.metrics === "" ? null : MetricsServer.start(settings.metrics, () => meters.render(), log);
     if (metrics !== null) undo.push(() => metrics.close());
     const resolve = (name: unknown) =>
       resolveName({ selfNode: state.nodeId, selfHostname: () => state.hostname, registry }, name);
@@ -212,9 +227,17 @@ export async function assembleNode(input: AssembleInput): Promise<NodeParts> {
       drops,
       webhook: (event, data) => services.webhooks.emit(event, data),
     });
+    const exposer = new Exposer({
+      listen: (port, backlog) => plane.stack.listen(port, backlog),
+      ports,
+      isTrusted,
+      log: log.child("expose"),
+    });
+    undo.push(() => exposer.close());
     const handlers = daemonIpcHandlers({
       streams,
       datagrams,
+      expose: exposer,
       trust: {
         trust,
         actions,
@@ -229,8 +252,22 @@ export async function assembleNode(input: AssembleInput): Promise<NodeParts> {
             throw e;
           }
         },
+        lookupHostname: async (node) => {
+          const lookup = registry().lookup(node);
+          const record = await withDeadline(lookup, HOSTNAME_LOOKUP_MS, () => new Error("lookup timed out"));
+          return record.hostname ?? "";
+        },
+        clock,
       },
       directory: { session, state, resolve, rotateKey: input.rotateKey },
+      ping: {
+        ping: (dst, payload, timeoutMs) => plane.ping.ping(dst, payload, timeoutMs),
+        ensurePath: (peer, timeoutMs) => dialer.ensurePath(peer, timeoutMs),
+        isTrusted,
+        isMember: (network) => state.isMember(network),
+        resolve,
+        monotonic: () => clock.monotonic(),
+      },
       config: { settings, webhooks: services.webhooks },
       hello: () => ({ daemon_version: input.version, node_id: state.nodeId, address: state.address }),
       info: () =>
@@ -247,6 +284,8 @@ export async function assembleNode(input: AssembleInput): Promise<NodeParts> {
         }),
       shutdown: input.requestStop,
     });
+    // Tags and network names for `info`; the registry may have gone away again since we registered.
+    await Promise.resolve().then(() => loadSelfFacts(state, session.require(), log.child("registry"))).catch(() => {});
     const ipc = await IpcServer.start({
       address: ipcAddress(settings.socketPath, pilotPaths(settings.home).ipcToken),
       handlers,
@@ -271,6 +310,7 @@ export async function assembleNode(input: AssembleInput): Promise<NodeParts> {
       services,
       streams,
       datagrams,
+      exposer,
       metrics,
       ipc,
     };
@@ -327,24 +367,4 @@ function tunnelWebhook(webhooks: WebhookDispatcher, e: TunnelEvent): void {
 /** `hostname "bob" is taken` (CLI.md §3.1), or the registry's reason for another refusal. */
 export function hostnameWarning(wanted: string, registryText: string): string {
   return registryText.includes("taken") && wanted !== "" ? `hostname "${wanted}" is taken` : registryText;
-}
-
-function metricLines(state: NodeState, plane: DataPlane, drops: DropRegistry): string[] {
-  const peers = plane.tunnel.peers();
-  const sum = (key: "bytes_sent" | "bytes_recv" | "pkts_sent" | "pkts_recv") => peers.reduce((n, p) => n + p[key], 0);
-  return [
-    "# TYPE pilot_peers gauge",
-    `pilot_peers ${peers.length}`,
-    "# TYPE pilot_connections gauge",
-    `pilot_connections ${plane.stack.connectionCount}`,
-    "# TYPE pilot_tunnel_bytes_total counter",
-    `pilot_tunnel_bytes_total{direction="sent"} ${sum("bytes_sent")}`,
-    `pilot_tunnel_bytes_total{direction="recv"} ${sum("bytes_recv")}`,
-    "# TYPE pilot_tunnel_packets_total counter",
-    `pilot_tunnel_packets_total{direction="sent"} ${sum("pkts_sent")}`,
-    `pilot_tunnel_packets_total{direction="recv"} ${sum("pkts_recv")}`,
-    "# TYPE pilot_node_info gauge",
-    `pilot_node_info{node_id="${state.nodeId}",public_key="${toBase64(state.identity.publicKey)}"} 1`,
-    ...drops.prometheusLines(),
-  ];
 }

@@ -1,8 +1,12 @@
 // The running node's own facts, shared by the parts the composition root wires: identity (replaced by rotate_key),
-// node id and addresses, what the registry knows of us (hostname, visibility, tags, networks), start-up warnings and
-// a small cache of peer hostnames for `info` and the trust lists.
+// node id and addresses, what the registry knows of us (hostname, visibility, tags, networks and their names),
+// start-up warnings and a small cache of peer hostnames for `info` and the trust lists.
 import type { Identity } from "../crypto/mod.ts";
 import { type Addr, formatAddr, NETWORK_BACKBONE } from "../wire/mod.ts";
+
+const BACKBONE_NAME = "backbone";
+/** Network names remembered beyond our memberships (a list answer names them all); the oldest goes first. */
+const NETWORK_NAMES_MAX = 1024;
 
 /** Peer hostnames remembered for display; the oldest entry goes beyond this. */
 const HOSTNAME_CACHE_MAX = 4096;
@@ -17,6 +21,8 @@ export class NodeState {
   #tags: string[] | null = null;
   #registered = true;
   readonly #networks = new Set<number>([NETWORK_BACKBONE]);
+  /** Names of networks we are a member of, as the registry last told us (create, join, list). */
+  readonly #networkNames = new Map<number, string>([[NETWORK_BACKBONE, BACKBONE_NAME]]);
   readonly #warnings: string[] = [];
   readonly #peerHostnames = new Map<number, string>();
 
@@ -113,6 +119,24 @@ export class NodeState {
 
   leaveNetwork(id: number): void {
     if (id !== NETWORK_BACKBONE) this.#networks.delete(id);
+  }
+
+  /** The network's name, or null while we have not learnt it. */
+  networkName(id: number): string | null {
+    return this.#networkNames.get(id) ?? null;
+  }
+
+  setNetworkName(id: number, name: string): void {
+    if (id === NETWORK_BACKBONE || name === "") return;
+    this.#networkNames.delete(id);
+    this.#networkNames.set(id, name);
+    if (this.#networkNames.size > NETWORK_NAMES_MAX) {
+      for (const key of this.#networkNames.keys()) {
+        if (key === NETWORK_BACKBONE || this.#networks.has(key)) continue;
+        this.#networkNames.delete(key);
+        break;
+      }
+    }
   }
 
   /** `{"<net>": "<address>"}` for `info.addresses`. */

@@ -2,9 +2,13 @@
 // if that fails, through the registry (`handshake_request` for requests, `handshake_respond` for the rest, with the
 // copy signed for 7 days); a new pin drops cached keys; `report_trust` / `revoke_trust` keep the registry's edges
 // (retried after a failure, since they decide visibility); leaving trust resets the peer's connections.
+// A trust request also reports the edge to the peer before it is sent: asking is consent to be seen by the peer
+// (docs/PROTOCOL.md §4.3), so its `pending` shows our hostname. The edge is withdrawn once the request ends without
+// trust (rejected, lapsed, cancelled by the peer); the last rejection and its reason are kept for `handshake --wait`.
 import type { Logger } from "../log/logger.ts";
 import type { RegistryClient } from "../registry/mod.ts";
-import type { TrustAck, TrustAction, TrustMessage } from "../trust/mod.ts";
+import type { PendingView, TrustAck, TrustAction, TrustMessage, TrustState } from "../trust/mod.ts";
+import type { Clock } from "../util/clock.ts";
 import { toPilotError } from "../util/errors.ts";
 import type { DropRegistry } from "./drops.ts";
 
@@ -21,7 +25,28 @@ export interface TrustActionDeps {
   readonly webhook?: (event: string, data: Readonly<Record<string, unknown>>) => void;
   readonly drops: DropRegistry;
   readonly log: Logger;
+  /** The trust states (the TrustManager). */
+  readonly view: TrustStateView;
+  /** For the time of a rejection. */
+  readonly clock: Clock;
 }
+
+/** What TrustActions reads of the trust store: a peer's state and our outgoing requests. */
+export interface TrustStateView {
+  record(peer: number): { readonly state: TrustState } | undefined;
+  pending(): PendingView;
+}
+
+/** A rejection of our request, as the peer sent it. */
+export interface Rejection {
+  readonly peer: number;
+  /** "" when the peer gave no reason. */
+  readonly reason: string;
+  readonly atMs: number;
+}
+
+/** Rejections remembered (the oldest goes first); each lasts until we ask that peer again. */
+const REJECTIONS_MAX = 256;
 
 export interface DeliveryOutcome {
   /** True when the registry holds the message for the peer (it was not acknowledged on port 444). */
@@ -35,6 +60,9 @@ export class TrustActions implements AsyncDisposable {
   readonly #tasks = new Set<Promise<void>>();
   /** Registry edges that still have to be sent (the last wish per peer wins). */
   readonly #edges = new Map<number, Edge>();
+  /** Peers whose registry edge stands for our request to them (state pending_out), not for trust. */
+  readonly #requested = new Set<number>();
+  readonly #rejections = new Map<number, Rejection>();
   #closed = false;
 
   constructor(deps: TrustActionDeps) {
@@ -44,9 +72,20 @@ export class TrustActions implements AsyncDisposable {
   /** Performs the actions in order; the outcome of the last message sent (if any). Delivery failures throw. */
   async perform(actions: readonly TrustAction<TrustMessage>[]): Promise<DeliveryOutcome> {
     let queued = false;
+    try {
+      queued = await this.#performAll(actions);
+    } finally {
+      await this.#settleRequests();
+    }
+    return { queued };
+  }
+
+  async #performAll(actions: readonly TrustAction<TrustMessage>[]): Promise<boolean> {
+    let queued = false;
     for (const action of actions) {
       switch (action.kind) {
         case "send":
+          if (action.type === "trust_request") await this.#requesting(action.peer);
           queued = await this.#deliver(action);
           break;
         case "pin_key":
@@ -65,16 +104,28 @@ export class TrustActions implements AsyncDisposable {
           this.#d.drops.add("trust_pending_dropped");
           break;
         case "webhook":
+          if (action.event === "handshake.rejected") this.#noteRejection(action.data, actions);
           this.#d.webhook?.(action.event, action.data);
           break;
       }
     }
-    return { queued };
+    return queued;
+  }
+
+  /** The peer's last rejection of our request, until we ask it again. */
+  rejection(peer: number): Rejection | null {
+    return this.#rejections.get(peer) ?? null;
+  }
+
+  /** Every remembered rejection, oldest first. */
+  rejections(): Rejection[] {
+    return [...this.#rejections.values()];
   }
 
   /** perform() without a waiting caller: failures are logged. */
   background(actions: readonly TrustAction<TrustMessage>[]): void {
-    if (actions.length === 0 || this.#closed) return;
+    // Even no action may end a request (a peer's revoke while we wait): settle our edges then.
+    if (this.#closed || (actions.length === 0 && this.#requested.size === 0)) return;
     const task = this.perform(actions).then(
       () => {},
       (err) => this.#d.log.warn("trust action failed", { error: toPilotError(err).message }),
@@ -83,13 +134,52 @@ export class TrustActions implements AsyncDisposable {
     task.finally(() => this.#tasks.delete(task));
   }
 
-  /** Re-sends registry edges that failed earlier (call after each registration and heartbeat). */
+  /**
+   * Re-sends registry edges that failed earlier and withdraws the edges of requests that ended without a message
+   * (lapsed after 7 days); call after each registration and heartbeat.
+   */
   retryEdges(): void {
-    if (this.#edges.size === 0 || this.#closed) return;
-    for (const [peer, edge] of [...this.#edges]) {
-      const task = this.#edge(peer, edge);
-      this.#tasks.add(task);
-      task.finally(() => this.#tasks.delete(task));
+    if (this.#closed) return;
+    for (const o of this.#d.view.pending().outgoing) this.#requested.add(o.nodeId);
+    for (const [peer, edge] of [...this.#edges]) this.#track(this.#edge(peer, edge));
+    if (this.#requested.size > 0) this.#track(this.#settleRequests());
+  }
+
+  #track(task: Promise<void>): void {
+    this.#tasks.add(task);
+    task.finally(() => this.#tasks.delete(task));
+  }
+
+  /** Before a request goes out: the edge to the peer, and any earlier rejection forgotten. */
+  async #requesting(peer: number): Promise<void> {
+    this.#rejections.delete(peer);
+    this.#requested.add(peer);
+    await this.#edge(peer, "report");
+  }
+
+  /** A requested peer that is neither pending_out nor trusted any more gets its edge withdrawn. */
+  async #settleRequests(): Promise<void> {
+    const view = this.#d.view;
+    for (const peer of [...this.#requested]) {
+      const state = view.record(peer)?.state;
+      if (state === "pending_out") continue;
+      this.#requested.delete(peer);
+      // Trusted: the edge now stands for trust, and leaving trust withdraws it.
+      if (state !== "trusted") await this.#edge(peer, "revoke");
+    }
+  }
+
+  /** `handshake.rejected` is ours to remember only when the peer rejected us (we sent no trust_reject to it). */
+  #noteRejection(data: Readonly<Record<string, unknown>>, batch: readonly TrustAction<TrustMessage>[]): void {
+    const peer = data.peer_node_id;
+    if (typeof peer !== "number") return;
+    if (batch.some((a) => a.kind === "send" && a.peer === peer && a.type === "trust_reject")) return;
+    const reason = typeof data.reason === "string" ? data.reason : "";
+    this.#rejections.delete(peer);
+    this.#rejections.set(peer, { peer, reason, atMs: this.#d.clock.now() });
+    if (this.#rejections.size > REJECTIONS_MAX) {
+      const oldest = this.#rejections.keys().next().value;
+      if (oldest !== undefined) this.#rejections.delete(oldest);
     }
   }
 

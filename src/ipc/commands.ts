@@ -81,6 +81,20 @@ export interface InfoResult {
   readonly beacon: IpcJson | string | null;
   readonly peer_list: readonly PeerInfo[];
   readonly conn_list: readonly ConnInfo[];
+  // Beyond §8.3, what the daemon knows of itself from the registry (CLI.md §3.3 `info`); absent while unknown.
+  readonly email?: string;
+  readonly public?: boolean;
+  readonly tags?: readonly string[];
+  readonly networks?: readonly InfoNetwork[];
+  /** The registry address the daemon uses. */
+  readonly registry?: string;
+}
+
+/** One network of `info.networks`; `name` is null while the daemon does not know it. */
+export interface InfoNetwork {
+  readonly network_id: number;
+  readonly name: string | null;
+  readonly address: string;
 }
 
 export type BindProto = "stream" | "datagram";
@@ -125,6 +139,32 @@ export interface TrustStatusResult {
   readonly queued?: boolean;
 }
 
+/** `ping` (docs/PROTOCOL.md §8.3): one control ping, protocol 0x03 (§7.10). */
+export interface PingArgs {
+  /** Address, decimal node id or hostname. */
+  readonly addr: string;
+  /** Bounds path setup and reply together; default 5000, at most 60000. */
+  readonly timeout_ms?: number;
+  /** Payload bytes, 0–64 (default 0). */
+  readonly payload_len?: number;
+}
+
+export interface PingReply {
+  readonly rtt_ms: number;
+  /** Payload bytes echoed. */
+  readonly bytes: number;
+}
+
+/** An outgoing request the peer rejected (`trust_pending.rejected`): the reason it gave, if any. */
+export interface TrustRejection {
+  readonly node_id: number;
+  readonly address: string;
+  /** "" when the peer gave none. */
+  readonly reason: string;
+  readonly rejected_at: string;
+  readonly rejected_at_ms: number;
+}
+
 export interface ExposedPort {
   readonly port: number;
   readonly to: string;
@@ -147,6 +187,7 @@ export interface IpcCommands {
   /** Adds `credit` datagrams; they then arrive as DATAGRAM frames. */
   recvfrom: { args: { readonly port: number; readonly credit: number }; result: NoArgs };
   resolve: { args: { readonly name: string }; result: ResolveResult };
+  ping: { args: PingArgs; result: PingReply };
   trust_request: { args: { readonly node: string; readonly justification: string }; result: TrustStatusResult };
   trust_approve: { args: { readonly node: string }; result: TrustStatusResult };
   trust_reject: { args: { readonly node: string; readonly reason?: string }; result: TrustStatusResult };
@@ -154,7 +195,12 @@ export interface IpcCommands {
   trust_list: { args: NoArgs; result: { readonly trusted: readonly IpcJson[] } };
   trust_pending: {
     args: NoArgs;
-    result: { readonly incoming: readonly IpcJson[]; readonly outgoing: readonly IpcJson[] };
+    result: {
+      readonly incoming: readonly IpcJson[];
+      readonly outgoing: readonly IpcJson[];
+      /** Our requests the peer rejected since we last asked it (newest last); absent from older daemons. */
+      readonly rejected?: readonly TrustRejection[];
+    };
   };
   register: { args: NoArgs; result: { readonly node_id: number; readonly address: string; readonly hostname: string } };
   lookup: { args: { readonly target: string }; result: IpcJson };

@@ -1,8 +1,13 @@
 // One writer per IPC connection (PROTOCOL-BRIEF §8.2): frames from concurrent responses, events and data pushes
 // leave in the order they were queued and never interleave. A write settles when the kernel has taken every byte,
-// which is what lets daemon → client data count as delivered only once it left the process.
+// which is what lets daemon → client data count as delivered only once it left the process. Frames queued while a
+// write is in progress leave together in the next write: one system call for many small frames under load, and no
+// added delay when idle (the first frame goes at once).
 import { ConnectionFailedError, type PilotError } from "../util/errors.ts";
 import { writeAll } from "./transport.ts";
+
+/** The most bytes one coalesced write carries; a larger frame is written on its own, without a copy. */
+export const COALESCE_MAX_BYTES = 256 * 1024;
 
 interface Pending {
   readonly bytes: Uint8Array;
@@ -80,23 +85,40 @@ export class FrameWriter {
     try {
       while (this.#queue.length > 0 && this.#failure === null) {
         const head = this.#queue[0];
+        let count = 1;
+        let bytes = head.bytes.length;
+        while (count < this.#queue.length && bytes + this.#queue[count].bytes.length <= COALESCE_MAX_BYTES) {
+          bytes += this.#queue[count].bytes.length;
+          count++;
+        }
+        const batch = this.#queue.slice(0, count);
         try {
-          await writeAll(this.#conn, head.bytes);
+          await writeAll(this.#conn, count === 1 ? head.bytes : joined(batch, bytes));
         } catch (err) {
           const failure = new ConnectionFailedError("ipc connection lost", { detail: "ipc_closed", cause: err });
           this.fail(failure);
           this.#onFailure(failure);
           return;
         }
-        // fail() may have emptied the queue while the write was in progress; the head was written all the same.
+        // fail() may have emptied the queue while the write was in progress; the batch was written all the same.
         if (this.#queue[0] === head) {
-          this.#queue.shift();
-          this.#queuedBytes -= head.bytes.length;
+          this.#queue.splice(0, count);
+          this.#queuedBytes -= bytes;
         }
-        head.resolve?.();
+        for (const p of batch) p.resolve?.();
       }
     } finally {
       this.#pump = null;
     }
   }
+}
+
+function joined(batch: readonly Pending[], bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  let offset = 0;
+  for (const p of batch) {
+    out.set(p.bytes, offset);
+    offset += p.bytes.length;
+  }
+  return out;
 }

@@ -12,6 +12,8 @@ export const UDP_RECEIVE_QUEUE_MAX = 4096;
 const RECEIVE_ERRORS_BEFORE_PAUSE = 64;
 const RECEIVE_ERROR_PAUSE_MS = 10;
 const COMPACT_AFTER = 1024;
+/** Host texts whose normal form is remembered per socket: parsing an address per datagram is measurable. */
+const HOST_CACHE_MAX = 256;
 
 export interface UdpListenOptions {
   /** Local address; default `0.0.0.0`. */
@@ -41,6 +43,10 @@ export class UdpPacketConn implements PacketConn {
   #closing: Promise<void> | null = null;
   #dropped = 0;
   #receiveErrors = 0;
+  /** normalizeHost() answers by host text as the runtime reports it (a pure function, so memoised). */
+  readonly #hosts = new Map<string, string>();
+  /** The source of the previous datagram: consecutive datagrams from one peer share the object. */
+  #lastFrom: NetAddr | null = null;
 
   private constructor(socket: Deno.DatagramConn, queueMax: number) {
     this.#socket = socket;
@@ -74,7 +80,7 @@ export class UdpPacketConn implements PacketConn {
 
   async send(data: Uint8Array, to: NetAddr): Promise<void> {
     if (this.#abort.signal.aborted) throw new Error(`cannot send to ${to.hostname}:${to.port}: socket closed`);
-    let hostname = normalizeHost(to.hostname);
+    let hostname = this.#normalized(to.hostname);
     // An IPv6 socket reaches IPv4 hosts through their IPv4-mapped form.
     if (this.#dualStack && !hostname.includes(":")) hostname = `::ffff:${hostname}`;
     await this.#socket.send(data, { transport: "udp", hostname, port: to.port });
@@ -140,11 +146,30 @@ export class UdpPacketConn implements PacketConn {
       errorsInARow = 0;
       const [data, addr] = received;
       if (addr.transport !== "udp") continue;
-      this.#push([data.slice(), { hostname: normalizeHost(addr.hostname), port: addr.port }]);
+      this.#push([data.slice(), this.#source(addr.hostname, addr.port)]);
     }
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w(null);
+  }
+
+  #normalized(host: string): string {
+    let normal = this.#hosts.get(host);
+    if (normal === undefined) {
+      normal = normalizeHost(host);
+      if (this.#hosts.size >= HOST_CACHE_MAX) this.#hosts.clear();
+      this.#hosts.set(host, normal);
+    }
+    return normal;
+  }
+
+  #source(host: string, port: number): NetAddr {
+    const hostname = this.#normalized(host);
+    const last = this.#lastFrom;
+    if (last !== null && last.port === port && last.hostname === hostname) return last;
+    const from = { hostname, port };
+    this.#lastFrom = from;
+    return from;
   }
 
   #push(d: Datagram): void {

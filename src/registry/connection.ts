@@ -74,6 +74,7 @@ export class RegistryConnection implements ConnInfo {
   push(frame: Json): void {
     if (this.#closed) return;
     if (this.#queuedPushes >= MAX_QUEUED_PUSHES) {
+      this.#opts.ctx.metrics.drop("push_queue_full");
       this.close();
       return;
     }
@@ -96,6 +97,7 @@ export class RegistryConnection implements ConnInfo {
           if (next.kind === "need_more") break;
           if (next.kind === "too_large") {
             this.#opts.ctx.metrics.request("invalid", "frame_too_large");
+            this.#opts.ctx.metrics.drop("frame_too_large");
             const err = new RegistryError(
               "frame_too_large",
               `frame length ${next.length} is outside 1..${MAX_REGISTRY_FRAME_BYTES}`,

@@ -103,6 +103,7 @@ export async function handleFrame(
   body: Uint8Array,
   state: Dispatcher,
 ): Promise<Json> {
+  const startedMs = ctx.clock.monotonic();
   const parsed = parseJsonBody(body);
   if (!parsed.ok) {
     ctx.metrics.request("invalid", "bad_request");
@@ -150,13 +151,13 @@ export async function handleFrame(
       ctx.rates.nodeRequest(node.nodeId, ctx.clock.now());
       result = await entry.signed(ctx, { obj, node, conn });
     }
-    ctx.metrics.request(label, "ok");
+    ctx.metrics.request(label, "ok", ctx.clock.monotonic() - startedMs);
     const reply: Json = { type: `${type}_ok`, ...result };
     if (id !== undefined) reply.id = id;
     return reply;
   } catch (err) {
     const e = asRegistryError(ctx, err, type);
-    ctx.metrics.request(label, e.code);
+    ctx.metrics.request(label, e.code, ctx.clock.monotonic() - startedMs);
     return { ...errorReply(e, type, id) };
   }
 }

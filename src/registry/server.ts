@@ -11,7 +11,8 @@ import { UdpBeaconSocket } from "./beacon_udp.ts";
 import { IDLE_TIMEOUT_MS } from "./connection.ts";
 import { Liveness, NodeSessions, ONLINE_EXPIRY_MS, RateLimiter, type RegistryContext } from "./context.ts";
 import type { Dispatcher } from "./dispatch.ts";
-import { type HttpEndpoint, type HttpSource, serveDashboard, serveMetrics } from "./http.ts";
+import { serveDashboard } from "./dashboard.ts";
+import { type HttpEndpoint, type HttpSource, serveMetrics } from "./http.ts";
 import { DEFAULT_LIMITS, type RegistryLimits } from "./limits.ts";
 import { type HostPort, parseHostPort } from "./listen.ts";
 import { Maintenance } from "./maintenance.ts";
@@ -208,7 +209,11 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryHand
     }
     if (dashboardHp !== null) {
       try {
-        dashboardEp = await serveDashboard(dashboardHp.hostname, dashboardHp.port, source);
+        dashboardEp = await serveDashboard(dashboardHp.hostname, dashboardHp.port, {
+          store,
+          clock,
+          log: log.child("dashboard"),
+        });
       } catch (err) {
         throw inUse("dashboard", dashboardHp, err);
       }

@@ -49,6 +49,8 @@ export interface StreamStackDeps {
   readonly random?: () => number;
   /** Counts a silent drop (`pilot_drops_total{reason}`). */
   readonly onDrop?: (reason: string) => void;
+  /** A connection left the stack for good; its stats() are final (metrics: RTT, retransmits). */
+  readonly onConnClosed?: (sc: StreamConn) => void;
   readonly recvBufferBytes?: number;
   readonly sendBufferBytes?: number;
   readonly localMaxSeg?: number;
@@ -258,6 +260,7 @@ export class StreamStack {
     else this.#perPort.delete(c.local.port);
     this.#owner.get(sc)?.forget(sc);
     this.#owner.delete(sc);
+    this.#d.onConnClosed?.(sc);
   }
 
   #unlisten(l: Listener): void {

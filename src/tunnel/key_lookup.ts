@@ -1,9 +1,10 @@
 // Identity-key lookups for handshakes (PROTOCOL-BRIEF §3.2 get_keys / trust-store pin, cached 10 min; §3.3 at most
 // 64 PILH wait at most 5 s for a key, extra ones are dropped). The resolver may answer synchronously (a pin) or
-// asynchronously (a registry round trip); a late answer after the 5 s limit is ignored.
+// asynchronously (a registry round trip); a late answer after the 5 s limit is ignored. A hint passes on why a key is
+// asked for again (a newer binding than the cached one), so the resolver skips its own answer cache.
 import type { Clock } from "../util/clock.ts";
 import { KEY_LOOKUP_TIMEOUT_MS, MAX_WAITING_KEY_LOOKUPS } from "./constants.ts";
-import type { KeyResolver, PeerKeys } from "./types.ts";
+import type { KeyLookupHint, KeyResolver, PeerKeys } from "./types.ts";
 
 /** How long a resolved key is reused without asking again. */
 export const KEY_CACHE_MS = 600_000;
@@ -47,11 +48,11 @@ export class KeyLookups {
    * Resolves `nodeId` and calls `done` exactly once — synchronously when the resolver answers synchronously.
    * Returns false (and never calls `done`) when the answer would have to wait and no slot is free.
    */
-  lookup(nodeId: number, done: (result: LookupResult) => void): boolean {
+  lookup(nodeId: number, done: (result: LookupResult) => void, hint?: KeyLookupHint): boolean {
     if (this.#closed) return false;
     let answer: PeerKeys | null | Promise<PeerKeys | null>;
     try {
-      answer = this.#resolver(nodeId);
+      answer = hint === undefined ? this.#resolver(nodeId) : this.#resolver(nodeId, hint);
     } catch {
       answer = null;
     }

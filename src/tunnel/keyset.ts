@@ -1,6 +1,7 @@
 // One keyset: the pair of transport keys from one Noise handshake, its indexes, send counter and receive replay
 // window (PROTOCOL-BRIEF §3.5 PILS seal/open, §3.6 replay window, §3.7 rekey and reject limits).
-import { type Aead, createAead, ReplayWindow } from "../crypto/mod.ts";
+import { createCipheriv, createDecipheriv } from "node:crypto";
+import { AES_256_KEY_BYTES, GCM_NONCE_BYTES, GCM_TAG_BYTES, ReplayWindow } from "../crypto/mod.ts";
 import { PILS_HEADER_BYTES, type PilsFrame, writePilsHeader } from "../wire/mod.ts";
 import {
   REJECT_AFTER_MESSAGES,
@@ -31,6 +32,60 @@ export type OpenResult =
   | { readonly ok: true; readonly plaintext: Uint8Array; readonly raisedMax: boolean }
   | { readonly ok: false; readonly reason: OpenDropReason };
 
+/** Where the PILS header holds the counter (u64 big-endian), which is also the last 8 bytes of the Noise nonce. */
+const HEADER_COUNTER_OFFSET = 8;
+const NONCE_COUNTER_OFFSET = GCM_NONCE_BYTES - 8;
+const GCM_ALGORITHM = "aes-256-gcm";
+
+/**
+ * AES-256-GCM of PILS frames (§3.5) on node:crypto, the native implementation crypto/aead.ts uses for packets, cut
+ * to what the per-packet path needs: the Noise nonce (32 zero bits ‖ counter) is copied from the header, which
+ * already holds the counter big-endian, and the ciphertext goes straight into the frame. The bytes are those of
+ * crypto/aead.ts (tests/tunnel/keyset_test.ts checks them against it).
+ */
+class PilsAead {
+  readonly #key: Uint8Array;
+  readonly #nonce = new Uint8Array(GCM_NONCE_BYTES);
+
+  constructor(key: Uint8Array) {
+    if (key.length !== AES_256_KEY_BYTES) throw new RangeError(`invalid AES-256-GCM key: ${key.length} bytes`);
+    this.#key = key.slice();
+  }
+
+  /** Fills `frame` after its header (bytes 0–15, the AAD) with the ciphertext of `plaintext` and the tag. */
+  seal(frame: Uint8Array, plaintext: Uint8Array): void {
+    const header = frame.subarray(0, PILS_HEADER_BYTES);
+    this.#nonce.set(header.subarray(HEADER_COUNTER_OFFSET, PILS_HEADER_BYTES), NONCE_COUNTER_OFFSET);
+    const cipher = createCipheriv(GCM_ALGORITHM, this.#key, this.#nonce);
+    cipher.setAAD(header);
+    if (plaintext.length > 0) frame.set(cipher.update(plaintext), PILS_HEADER_BYTES);
+    cipher.final();
+    frame.set(cipher.getAuthTag(), PILS_HEADER_BYTES + plaintext.length);
+  }
+
+  /** The plaintext of `sealed` (ciphertext ‖ tag) under `header`, or null when the tag does not verify. */
+  open(header: Uint8Array, sealed: Uint8Array): Uint8Array | null {
+    if (sealed.length < GCM_TAG_BYTES) return null;
+    this.#nonce.set(header.subarray(HEADER_COUNTER_OFFSET, PILS_HEADER_BYTES), NONCE_COUNTER_OFFSET);
+    const split = sealed.length - GCM_TAG_BYTES;
+    const decipher = createDecipheriv(GCM_ALGORITHM, this.#key, this.#nonce);
+    decipher.setAAD(header);
+    decipher.setAuthTag(sealed.subarray(split));
+    const body = split > 0 ? decipher.update(sealed.subarray(0, split)) : EMPTY;
+    try {
+      decipher.final();
+    } catch {
+      return null;
+    }
+    // A plain Uint8Array: callers must not get Buffer semantics (Buffer.slice() is a view, not a copy).
+    return body.byteOffset === 0 && body.buffer.byteLength === body.length
+      ? new Uint8Array(body.buffer)
+      : new Uint8Array(body);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
 /** §3.7: whether the keyset's owner should start a new handshake on its next send. */
 export function rekeyDue(role: KeysetRole, ageMs: number, sentMessages: bigint): boolean {
   if (sentMessages >= REKEY_AFTER_MESSAGES) return true;
@@ -53,8 +108,8 @@ export class Keyset {
   readonly remoteIndex: number;
   readonly role: KeysetRole;
   readonly createdAtMs: number;
-  readonly #send: Aead;
-  readonly #receive: Aead;
+  readonly #send: PilsAead;
+  readonly #receive: PilsAead;
   readonly #replay = new ReplayWindow();
   #sendCounter = 0n;
 
@@ -64,8 +119,8 @@ export class Keyset {
     this.remoteIndex = init.remoteIndex;
     this.role = init.role;
     this.createdAtMs = init.createdAtMs;
-    this.#send = createAead(init.sendKey);
-    this.#receive = createAead(init.receiveKey);
+    this.#send = new PilsAead(init.sendKey);
+    this.#receive = new PilsAead(init.receiveKey);
   }
 
   /** Messages sealed so far (= the next counter). */
@@ -97,12 +152,9 @@ export class Keyset {
   /** A complete PILS frame for `plaintext`, using the next counter. Call only when canSend() holds. */
   seal(plaintext: Uint8Array): Uint8Array {
     const counter = this.#sendCounter++;
-    const header = new Uint8Array(PILS_HEADER_BYTES);
-    writePilsHeader(header, 0, { receiverIndex: this.remoteIndex, counter });
-    const sealed = this.#send.seal(counter, plaintext, header);
-    const frame = new Uint8Array(PILS_HEADER_BYTES + sealed.length);
-    frame.set(header, 0);
-    frame.set(sealed, PILS_HEADER_BYTES);
+    const frame = new Uint8Array(PILS_HEADER_BYTES + plaintext.length + GCM_TAG_BYTES);
+    writePilsHeader(frame, 0, { receiverIndex: this.remoteIndex, counter });
+    this.#send.seal(frame, plaintext);
     return frame;
   }
 
@@ -115,7 +167,7 @@ export class Keyset {
     const verdict = this.#replay.check(frame.counter);
     if (verdict === "too_large") return { ok: false, reason: "bad_counter" };
     if (verdict !== "ok") return { ok: false, reason: verdict };
-    const plaintext = this.#receive.open(frame.counter, frame.sealed, frame.header);
+    const plaintext = this.#receive.open(frame.header, frame.sealed);
     if (plaintext === null) return { ok: false, reason: "auth_fail" };
     const before = this.#replay.max;
     const committed = this.#replay.commit(frame.counter);

@@ -5,6 +5,7 @@ export type { ConnectOptions } from "./initiator.ts";
 export type {
   Endpoint,
   FrameSource,
+  KeyLookupHint,
   KeyResolver,
   PathKind,
   PeerInfo,

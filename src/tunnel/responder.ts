@@ -2,6 +2,8 @@
 // flood protection): mac1, cookie under load, per-source bucket, Noise ReadMessage, P1 checks, the initiator's
 // binding under its Ed25519 key (looked up asynchronously, ≤ 64 waiting ≤ 5 s), timestamp; then a next keyset
 // and a PILR back the way the PILH came. A PILH never replaces the current keyset nor moves the endpoint.
+// A cached identity key that fails a binding newer than the newest accepted one (the peer rotated its key) is
+// fetched again at once, at most every 5 s per node, before the PILH is refused.
 import { type CookieSecret, verifyMac1, verifyNoiseBinding } from "../crypto/mod.ts";
 import { COOKIE_NONCE_BYTES, PILH_MAC1_OFFSET, PILH_MAC2_OFFSET } from "../wire/mod.ts";
 import { HANDSHAKE_TIMESTAMP_SKEW_MS, MAX_HANDSHAKES_IN_PROGRESS } from "./constants.ts";
@@ -16,6 +18,10 @@ import type { FrameSource } from "./types.ts";
 
 /** A cached identity key that failed a binding is re-fetched only if at least this old (no lookup amplification). */
 const KEY_REFETCH_MIN_AGE_MS = 60_000;
+/** A binding newer than the newest accepted one triggers a re-fetch at most this often per node. */
+export const NEWER_BINDING_REFETCH_MIN_MS = 5_000;
+/** Nodes whose last newer-binding re-fetch is remembered (oldest forgotten first). */
+const NEWER_BINDING_REFETCH_MAX_ENTRIES = 4096;
 const PILH_SENDER_INDEX_OFFSET = 4;
 
 export class Responder {
@@ -23,6 +29,8 @@ export class Responder {
   readonly #lookups: KeyLookups;
   readonly #flood: FloodGuard;
   readonly #cookies: CookieSecret;
+  /** When each node's key was last fetched again because its PILH carried a newer binding. */
+  readonly #newerBindingRefetch = new Map<number, number>();
 
   constructor(core: TunnelCore, lookups: KeyLookups, flood: FloodGuard, cookies: CookieSecret) {
     this.#core = core;
@@ -94,6 +102,7 @@ export class Responder {
     const node = hello.initiatorNode;
     let peer = core.peers.get(node);
     if (!verifyNoiseBinding(identityKey, hello.initiatorStatic, hello.noiseIssuedAt, hello.noiseSig)) {
+      if (cachedAtMs !== null && this.#refetchForNewerBinding(peer, hello, source, now)) return;
       // The node may have rotated its identity key: let a later PILH look it up again.
       if (peer !== undefined && cachedAtMs !== null && now - cachedAtMs >= KEY_REFETCH_MIN_AGE_MS) {
         peer.identityKey = null;
@@ -123,6 +132,27 @@ export class Responder {
     peer.noiseStatic = hello.initiatorStatic.slice();
     peer.identityKey = { publicKey: identityKey.slice(), fetchedAtMs: cachedAtMs ?? now };
     this.#respond(peer, hello, source, now);
+  }
+
+  /**
+   * The cached key failed a binding issued after the newest one we accepted: the node has probably rotated its key.
+   * Looks the key up again (the resolver skips its own cache for it) and finishes with the answer. False when the
+   * binding is not newer, the node was re-fetched within 5 s, or no lookup slot is free.
+   */
+  #refetchForNewerBinding(peer: Peer | undefined, hello: InitiatorHello, source: FrameSource, now: number): boolean {
+    const node = hello.initiatorNode;
+    if (peer === undefined || hello.noiseIssuedAt <= peer.newestBindingMs) return false;
+    const last = this.#newerBindingRefetch.get(node);
+    if (last !== undefined && now - last < NEWER_BINDING_REFETCH_MIN_MS) return false;
+    if (!this.#lookups.hasRoom()) return false;
+    this.#newerBindingRefetch.delete(node);
+    this.#newerBindingRefetch.set(node, now);
+    if (this.#newerBindingRefetch.size > NEWER_BINDING_REFETCH_MAX_ENTRIES) {
+      const oldest = this.#newerBindingRefetch.keys().next().value;
+      if (oldest !== undefined) this.#newerBindingRefetch.delete(oldest);
+    }
+    const hint = { minNoiseIssuedAt: hello.noiseIssuedAt };
+    return this.#lookups.lookup(node, (r) => this.#onLookup(hello, source, r), hint);
   }
 
   #respond(peer: Peer, hello: InitiatorHello, source: FrameSource, now: number): void {

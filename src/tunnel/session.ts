@@ -200,6 +200,8 @@ export class Sessions {
       case "mtu_ack":
         return;
       case "bye":
+        // A peer that says goodbye may come back with a new identity key (rotate-key): look it up afresh.
+        peer.identityKey = null;
         this.wipe(peer, "bye");
         return;
     }

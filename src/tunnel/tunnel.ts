@@ -11,6 +11,7 @@ import { BEACON_TYPE_LIMIT, BYE_REASON_SHUTDOWN, classifyDatagram, encodeBye, en
 import { MAX_HANDSHAKES_IN_PROGRESS } from "./constants.ts";
 import { TunnelCore } from "./core.ts";
 import type { TunnelDropReason } from "./drops.ts";
+import type { KeysetRole } from "./keyset.ts";
 import { endpointKey, endpointsEqual } from "./endpoint.ts";
 import { FloodGuard } from "./flood.ts";
 import { localHandshakeIdentity } from "./handshake.ts";
@@ -238,6 +239,11 @@ export class Tunnel implements AsyncDisposable {
 
   dropCount(reason: TunnelDropReason): number {
     return this.#core.drops.get(reason);
+  }
+
+  /** Which side of the handshake made the current keyset with `peer`, or null without one (metrics). */
+  sessionRole(peer: number): KeysetRole | null {
+    return this.#core.peers.get(peer)?.current?.role ?? null;
   }
 
   /** Runs every timer now (retries, rekey, keepalives, expiry); the ticker calls it every 250 ms. */

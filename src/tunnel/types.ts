@@ -28,11 +28,17 @@ export interface PeerKeys {
   readonly noiseSig: Uint8Array;
 }
 
+/** Why a lookup is made again: the peer presented a binding issued at `minNoiseIssuedAt`, newer than what we hold. */
+export interface KeyLookupHint {
+  readonly minNoiseIssuedAt: number;
+}
+
 /**
  * Looks a node's keys up; null when the node is unknown. May answer synchronously (a pinned key) or with a promise
- * (a registry round trip). It should not throw; a throw or rejection counts as "unknown".
+ * (a registry round trip). It should not throw; a throw or rejection counts as "unknown". With a hint, an answer
+ * cached by the resolver that is older than the hinted binding should be fetched again.
  */
-export type KeyResolver = (nodeId: number) => PeerKeys | null | Promise<PeerKeys | null>;
+export type KeyResolver = (nodeId: number, hint?: KeyLookupHint) => PeerKeys | null | Promise<PeerKeys | null>;
 
 /** Sends an inner frame (PILH / PILR / PILC / PILS) to `dstNode` as a beacon RELAY message (§5.4). */
 export type RelaySender = (dstNode: number, innerFrame: Uint8Array) => void | Promise<void>;

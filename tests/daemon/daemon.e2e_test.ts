@@ -162,7 +162,7 @@ Deno.test("daemon run prints one ready envelope, serves metrics, and SIGTERM sto
     assert.match(data.listen, /^0\.0\.0\.0:\d+$/);
     assert.match(data.metrics, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const metrics = await (await fetch(data.metrics)).text();
-    assert.match(metrics, /^pilot_peers 0$/m);
+    assert.match(metrics, /^pilot_peers\{path="direct"\} 0$/m);
     assert.match(metrics, /^# TYPE pilot_drops_total counter$/m);
     assert.equal(await readPidFile(`${dave.home}/pilot.pid`), p.pid);
     const status = await p.stop("SIGTERM");

@@ -96,3 +96,25 @@ Deno.test("KeyResolver answers with the pin alone while the registry cannot be a
   assert.ok(keys !== null && bytesEqual(keys.publicKey, pinned.publicKey));
   assert.equal(await resolver.tunnelKeys(NODE, pins(null)), null);
 });
+
+Deno.test("KeyResolver asks again within the minute when the tunnel saw a binding newer than the shared answer", async () => {
+  const id = generateIdentity();
+  let current = id;
+  const r = rig(() => reply(current));
+  await r.resolver.tunnelKeys(NODE, pins(null));
+  // A hint no newer than the shared answer reuses it.
+  await r.resolver.tunnelKeys(NODE, pins(null), { minNoiseIssuedAt: id.noiseIssuedAt });
+  assert.equal(r.calls(), 1);
+  current = generateIdentity();
+  const keys = await r.resolver.tunnelKeys(NODE, pins(null), { minNoiseIssuedAt: id.noiseIssuedAt + 1 });
+  assert.equal(r.calls(), 2);
+  assert.ok(keys !== null && bytesEqual(keys.publicKey, current.publicKey));
+});
+
+Deno.test("KeyResolver.forget() drops the shared answer (a peer's BYE)", async () => {
+  const r = rig(() => reply(generateIdentity()));
+  await r.resolver.tunnelKeys(NODE, pins(null));
+  r.resolver.forget(NODE);
+  await r.resolver.tunnelKeys(NODE, pins(null));
+  assert.equal(r.calls(), 2);
+});

@@ -19,16 +19,22 @@ Deno.test("lookup of a private node by a stranger is not_found, worded like an u
   }
 });
 
-Deno.test("lookup sees public nodes, mutual trust and shared networks, not one-sided trust", async () => {
+Deno.test("lookup sees public nodes, mutual trust, shared networks, and a node that asked you for trust", async () => {
   const h = await Harness.create();
   try {
     const a = await h.register();
     const b = await h.register();
+    // a asks b for trust (edge a → b): a reveals itself to b, and only to b.
     await h.call(a, "report_trust", { peer: b.nodeId });
-    await h.fails(h.signed(b, "lookup", { target: a.nodeId }), "not_found");
-    await h.call(b, "report_trust", { peer: a.nodeId });
     assert.equal((await h.call(b, "lookup", { target: a.nodeId })).node_id, a.nodeId);
+    await h.fails(h.signed(a, "lookup", { target: b.nodeId }), "not_found");
+    await h.call(b, "report_trust", { peer: a.nodeId });
+    assert.equal((await h.call(a, "lookup", { target: b.nodeId })).node_id, b.nodeId);
+    // b withdraws: b is hidden from a again, a (still asking) stays visible to b.
     await h.call(b, "revoke_trust", { peer: a.nodeId });
+    await h.fails(h.signed(a, "lookup", { target: b.nodeId }), "not_found");
+    assert.equal((await h.call(b, "lookup", { target: a.nodeId })).node_id, a.nodeId);
+    await h.call(a, "revoke_trust", { peer: b.nodeId });
     await h.fails(h.signed(b, "lookup", { target: a.nodeId }), "not_found");
 
     const net = await h.call(a, "network_create", { name: "lab", join_rule: "open" });
@@ -110,6 +116,25 @@ Deno.test("resolve_hostname resolves visible nodes only", async () => {
       hostname: "alice",
       public: true,
     });
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("a node that asked for trust is visible by hostname and tag to the node it asked, to no one else", async () => {
+  const h = await Harness.create();
+  try {
+    const a = await h.register({ hostname: "alice" });
+    await h.call(a, "set_tags", { tags: ["summarizer"] });
+    const b = await h.register();
+    const stranger = await h.register();
+    await h.call(a, "report_trust", { peer: b.nodeId });
+    assert.equal((await h.call(b, "resolve_hostname", { hostname: "alice" })).node_id, a.nodeId);
+    const found = await h.call(b, "find_by_tag", { tags: ["summarizer"] });
+    assert.deepEqual((found.nodes as Json[]).map((n) => n.node_id), [a.nodeId]);
+    await h.fails(h.signed(stranger, "resolve_hostname", { hostname: "alice" }), "not_found");
+    await h.fails(h.signed(stranger, "lookup", { target: a.nodeId }), "not_found");
+    assert.deepEqual((await h.call(stranger, "find_by_tag", { tags: ["summarizer"] })).nodes, []);
   } finally {
     await h.close();
   }

@@ -11,6 +11,7 @@ import {
   sendAllowed,
 } from "../../src/tunnel/mod.ts";
 import { decodePils, encodePilsHeader, PILS_HEADER_BYTES } from "../../src/wire/mod.ts";
+import { createAead } from "../../src/crypto/mod.ts";
 
 function pair(clock: ManualClock, role: KeysetRole = "initiator"): { tx: Keyset; rx: Keyset } {
   const k1 = randomBytes(32);
@@ -51,6 +52,41 @@ Deno.test("seal() writes the PILS header with the receiver index and counters fr
   assert.equal(f0.length, 16 + 3 + 16);
   assert.equal(f1.length, 32, "an empty keepalive is header + tag");
   assert.equal(tx.sentMessages, 2n);
+});
+
+Deno.test("seal() output is the crypto/aead.ts AES-256-GCM of the plaintext, nonce = counter, AAD = header", () => {
+  const key = randomBytes(32);
+  const tx = new Keyset({
+    peerNode: 0x102,
+    localIndex: 11,
+    remoteIndex: 0xa1b2c3d4,
+    role: "initiator",
+    createdAtMs: 0,
+    sendKey: key,
+    receiveKey: randomBytes(32),
+  });
+  const reference = createAead(key);
+  for (const [counter, size] of [[0n, 0], [1n, 1], [2n, 1186], [3n, 16_000]] as const) {
+    const plaintext = randomBytes(size);
+    const frame = tx.seal(plaintext);
+    const header = encodePilsHeader({ receiverIndex: 0xa1b2c3d4, counter });
+    assert.equal(toHex(frame.subarray(0, PILS_HEADER_BYTES)), toHex(header));
+    assert.equal(
+      toHex(frame.subarray(PILS_HEADER_BYTES)),
+      toHex(reference.seal(counter, plaintext, header)),
+      `size ${size}`,
+    );
+  }
+});
+
+Deno.test("open() returns a plain Uint8Array copy-safe plaintext, and empty plaintexts open", () => {
+  const clock = new ManualClock();
+  const { tx, rx } = pair(clock);
+  const r = open(rx, tx.seal(Uint8Array.of(0x10, 1, 2)), clock);
+  assert.ok(r.ok);
+  assert.equal(Object.getPrototypeOf(r.plaintext), Uint8Array.prototype);
+  const empty = open(rx, tx.seal(new Uint8Array(0)), clock);
+  assert.ok(empty.ok && empty.plaintext.length === 0);
 });
 
 Deno.test("open() returns the plaintext and reports whether the newest counter rose", () => {

@@ -1,6 +1,7 @@
 // `pilotctl handshake <target> [justification] [--wait 0]` (CLI.md §3.5): sends a trust request (`trust_request`,
 // PROTOCOL-BRIEF §6). With `--wait` it then watches `trust_list` / `trust_pending` until the peer answers: trusted,
-// or the outgoing request gone without trust (a rejection), or the wait runs out (`timeout`).
+// or the outgoing request gone without trust (a rejection, `unauthorized` with the peer's reason from
+// `trust_pending.rejected`), or the wait runs out (`timeout`).
 import { formatDurationMs } from "../../config/mod.ts";
 import type { IpcJson } from "../../ipc/mod.ts";
 import { InvalidArgumentError, TimeoutError, UnauthorizedError } from "../../util/errors.ts";
@@ -12,10 +13,17 @@ import { checkTextLimit, JUSTIFICATION_MAX_BYTES } from "./trust_common.ts";
 /** How often `--wait` looks at the trust state. */
 export const HANDSHAKE_POLL_MS = 250;
 
-type Outcome = "trusted" | "rejected";
+type Outcome = { readonly kind: "trusted" } | { readonly kind: "rejected"; readonly reason: string };
 
 function listed(rows: unknown, nodeId: number): boolean {
   return Array.isArray(rows) && rows.some((r) => (r as IpcJson).node_id === nodeId);
+}
+
+/** The reason the peer gave with its rejection ("" when none, or when the daemon does not report rejections). */
+function rejectionReason(rows: unknown, nodeId: number): string {
+  if (!Array.isArray(rows)) return "";
+  const row = rows.findLast((r) => (r as IpcJson).node_id === nodeId) as IpcJson | undefined;
+  return typeof row?.reason === "string" ? row.reason : "";
 }
 
 async function awaitAnswer(session: DaemonSession, target: ResolvedTarget, waitMs: number): Promise<Outcome> {
@@ -27,7 +35,8 @@ async function awaitAnswer(session: DaemonSession, target: ResolvedTarget, waitM
     if (listed(pending.outgoing, target.nodeId)) continue;
     // The request left the outgoing list: approved (trusted) or rejected / expired.
     const trust = await session.request("trust_list", {});
-    return listed(trust.trusted, target.nodeId) ? "trusted" : "rejected";
+    if (listed(trust.trusted, target.nodeId)) return { kind: "trusted" };
+    return { kind: "rejected", reason: rejectionReason(pending.rejected, target.nodeId) };
   }
   throw new TimeoutError(`no response from ${target.address} within ${formatDurationMs(waitMs)}`, {
     hint: "retry with a longer --wait",
@@ -48,8 +57,10 @@ export async function runHandshake(ctx: CommandContext): Promise<CommandResult> 
     else if (status === "trusted") human = `Trusted ${target.address} (mutual request)`;
     else if (waitMs === 0) human = `Handshake request sent to ${target.address}`;
     else {
-      if (await awaitAnswer(session, target, waitMs) === "rejected") {
-        throw new UnauthorizedError(`handshake rejected by ${target.address}`, { detail: "rejected" });
+      const outcome = await awaitAnswer(session, target, waitMs);
+      if (outcome.kind === "rejected") {
+        const why = outcome.reason === "" ? "" : `: ${outcome.reason}`;
+        throw new UnauthorizedError(`handshake rejected by ${target.address}${why}`, { detail: "rejected" });
       }
       status = "trusted";
       human = `Trusted ${target.address} (approved)`;

@@ -1,9 +1,10 @@
-// `pilotctl info` (CLI.md §3.3): the local node's state. Built from the daemon's `info` (PROTOCOL-BRIEF §8.3), plus
-// the registry's view of this node (`lookup` of itself: visibility and tags) and network names (`network_list`)
-// when the daemon's answer lacks them; those two are best effort, so `info` works while the registry is away.
+// `pilotctl info` (CLI.md §3.3): the local node's state. Built from the daemon's `info` (PROTOCOL-BRIEF §8.3), which
+// also carries what the daemon knows of itself (email, visibility, tags, networks with names, registry). Only when
+// its answer lacks some of these (an older daemon, or a registry that was away) does the CLI ask the registry
+// (`lookup` of itself, `network_list`), best effort, so `info` works while the registry is away.
 import { tildePath } from "../../config/mod.ts";
 import { fingerprint } from "../../crypto/mod.ts";
-import type { InfoResult, IpcJson } from "../../ipc/mod.ts";
+import type { InfoNetwork, InfoResult, IpcJson } from "../../ipc/mod.ts";
 import { fromBase64 } from "../../util/bytes.ts";
 import { type DaemonSession, withDaemon } from "../daemon_client.ts";
 import { formatClock, formatSize } from "../format.ts";
@@ -16,19 +17,7 @@ export const INFO_REGISTRY_TIMEOUT_MS = 2_000;
 const LABEL_COLUMNS = 13;
 const BACKBONE_NAME = "backbone";
 
-export interface NetworkEntry {
-  readonly network_id: number;
-  readonly name: string | null;
-  readonly address: string;
-}
-
-/** Fields a daemon may add to `info` beyond §8.3; each one saves a registry round trip. */
-type InfoAnswer = InfoResult & {
-  readonly public?: boolean;
-  readonly tags?: readonly string[];
-  readonly networks?: readonly NetworkEntry[];
-  readonly registry?: string;
-};
+export type NetworkEntry = InfoNetwork;
 
 async function bestEffort<T>(work: () => Promise<T>): Promise<T | null> {
   try {
@@ -40,7 +29,7 @@ async function bestEffort<T>(work: () => Promise<T>): Promise<T | null> {
 
 async function visibilityAndTags(
   session: DaemonSession,
-  info: InfoAnswer,
+  info: InfoResult,
 ): Promise<{ public: boolean | null; tags: string[] }> {
   if (typeof info.public === "boolean" && Array.isArray(info.tags)) {
     return { public: info.public, tags: [...info.tags] };
@@ -54,17 +43,25 @@ async function visibilityAndTags(
   };
 }
 
-async function networks(session: DaemonSession, info: InfoAnswer): Promise<NetworkEntry[]> {
-  if (Array.isArray(info.networks)) return [...info.networks];
-  const ids = Object.keys(info.addresses ?? {}).map(Number).filter(Number.isInteger).sort((a, b) => a - b);
+async function networks(session: DaemonSession, info: InfoResult): Promise<NetworkEntry[]> {
+  const given = Array.isArray(info.networks) ? info.networks : null;
+  if (given !== null && given.every((n) => n.name !== null || n.network_id === 0)) {
+    return given.map((n) => n.network_id === 0 && n.name === null ? { ...n, name: BACKBONE_NAME } : n);
+  }
+  const ids = given !== null
+    ? given.map((n) => n.network_id)
+    : Object.keys(info.addresses ?? {}).map(Number).filter(Number.isInteger).sort((a, b) => a - b);
   const names = new Map<number, string>([[0, BACKBONE_NAME]]);
-  if (ids.some((id) => id !== 0)) {
+  for (const n of given ?? []) if (n.name !== null) names.set(n.network_id, n.name);
+  if (ids.some((id) => !names.has(id))) {
     const listed = await bestEffort(() => session.request("network_list", {}, { timeoutMs: INFO_REGISTRY_TIMEOUT_MS }));
     for (const n of (listed?.networks ?? []) as IpcJson[]) {
       if (typeof n.network_id === "number" && typeof n.name === "string") names.set(n.network_id, n.name);
     }
   }
-  return ids.map((id) => ({ network_id: id, name: names.get(id) ?? null, address: info.addresses[String(id)] }));
+  const addressOf = (id: number) =>
+    given?.find((n) => n.network_id === id)?.address ?? info.addresses?.[String(id)] ?? "";
+  return ids.map((id) => ({ network_id: id, name: names.get(id) ?? null, address: addressOf(id) }));
 }
 
 /** `beacon` may be reported as an address or as an object describing it. */
@@ -134,13 +131,13 @@ export function infoHuman(data: Record<string, unknown>, ctx: CommandContext): s
 
 export function runInfo(ctx: CommandContext): Promise<CommandResult> {
   return withDaemon(ctx, async (session) => {
-    const info: InfoAnswer = await session.request("info", {});
+    const info: InfoResult = await session.request("info", {});
     const { public: isPublic, tags } = await visibilityAndTags(session, info);
     const data = {
       node_id: info.node_id,
       address: info.address,
       hostname: info.hostname ?? "",
-      email: info.owner ?? "",
+      email: info.email ?? info.owner ?? "",
       public: isPublic,
       tags,
       networks: await networks(session, info),

@@ -1,17 +1,20 @@
 // `pilotctl traceroute <target> [--timeout 30s]` (CLI.md §3.8): shows the tunnel path to a node (direct, or through
-// the beacon relay), the setup time of a stream to its echo port, and 3 RTT samples. §8.3 offers no IPC command for
-// control pings (protocol 0x03), so the samples are echo round trips on that stream.
+// the beacon relay), the setup time of a stream to its echo port, and 3 RTT samples taken with control pings
+// (protocol 0x03, the daemon's IPC `ping`).
 import type { InfoResult } from "../../ipc/mod.ts";
 import type { PilotError } from "../../util/errors.ts";
 import { type DaemonSession, parseTarget, peerError, type ResolvedTarget, withDaemon } from "../daemon_client.ts";
 import type { CommandContext, CommandResult, CommandSpec } from "../spec.ts";
 import { beaconAddress } from "./info.ts";
 import { ECHO_PORT, positiveTimeoutMs, timeoutFlag } from "./options.ts";
-import { echoRoundTrip, roundMs } from "./ping.ts";
+import { roundMs } from "./ping.ts";
 import { dialTarget } from "./send.ts";
-import { ByteReader } from "./stream_io.ts";
 
 export const TRACEROUTE_SAMPLES = 3;
+/** Payload of each control ping: a few bytes, like ping's `ping-<seq>`. */
+export const TRACEROUTE_PING_BYTES = 8;
+/** One sample waits at most this long (less when --timeout leaves less). */
+const SAMPLE_TIMEOUT_MS = 5_000;
 
 export interface Hop {
   readonly hop: number;
@@ -45,22 +48,22 @@ async function sample(
   const start = performance.now();
   const stream = await dialTarget(session, target, ECHO_PORT);
   const setupMs = performance.now() - start;
+  await stream.close("both").catch(() => {});
   const samples: RttSample[] = [];
   let failure: PilotError | null = null;
-  try {
-    using reader = new ByteReader(stream.readable, session.deadline.signal);
-    const writer = stream.writable.getWriter();
-    for (let i = 1; i <= TRACEROUTE_SAMPLES; i++) {
-      const payload = new TextEncoder().encode(`traceroute-${i}`);
-      try {
-        samples.push({ rtt_ms: roundMs(await echoRoundTrip(writer, reader, payload)), bytes: payload.length });
-      } catch (err) {
-        failure = peerError(err, target.address, session.deadline);
-        break;
-      }
+  for (let i = 1; i <= TRACEROUTE_SAMPLES; i++) {
+    const timeoutMs = Math.min(SAMPLE_TIMEOUT_MS, session.deadline.remainingMs() ?? SAMPLE_TIMEOUT_MS);
+    try {
+      const reply = await session.request("ping", {
+        addr: target.address,
+        timeout_ms: timeoutMs,
+        payload_len: TRACEROUTE_PING_BYTES,
+      });
+      samples.push({ rtt_ms: roundMs(reply.rtt_ms), bytes: reply.bytes });
+    } catch (err) {
+      failure = peerError(err, target.address, session.deadline);
+      if (session.deadline.expired) break;
     }
-  } finally {
-    await stream.close("both").catch(() => {});
   }
   return { setupMs, samples, failure };
 }
@@ -87,7 +90,7 @@ export const tracerouteCommand: CommandSpec = {
   name: "traceroute",
   summary: "Show the path to a node and its round-trip times",
   description: "Shows the path (direct, or through the beacon relay), the setup time of a stream to echo port 7, " +
-    "and 3 RTT samples.",
+    "and 3 RTT samples taken with control pings.",
   args: [{ name: "target", description: "Address, node ID or hostname", required: true }],
   flags: [timeoutFlag("30s")],
   returns: ["target", "path", "hops", "setup_ms", "rtt_samples"],

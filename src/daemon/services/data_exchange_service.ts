@@ -83,10 +83,12 @@ export class DataExchangeService implements StreamService {
     this.#deps = deps;
   }
 
-  /** Creates received/ and removes partial files a previous run left behind. */
+  /** Creates received/ and removes the partial files and inbox temporaries a previous run left behind. */
   async start(): Promise<void> {
     const removed = await this.#deps.received.prepare();
     if (removed > 0) this.#deps.log?.info("removed stale partial files", { count: removed });
+    const temporaries = await this.#deps.inbox.prepare();
+    if (temporaries > 0) this.#deps.log?.info("removed stale inbox temporaries", { count: temporaries });
   }
 
   stats(): DataExchangeStats {

@@ -94,6 +94,8 @@ function pickFields(v: Record<string, unknown>): InboxMessage {
 export class InboxStore {
   readonly dir: string;
   readonly #clock: Clock;
+  /** The reception time of the last stored message: each one gets a later millisecond, so listing keeps order. */
+  #lastMs = -Infinity;
 
   constructor(dir: string, clock: Clock = systemClock) {
     this.dir = dir;
@@ -103,7 +105,9 @@ export class InboxStore {
   /** Stores a message durably; resolves only once it is on disk under its final name. */
   async store(msg: NewInboxMessage): Promise<InboxMessage> {
     await ensureMailboxDir(this.dir);
-    const now = this.#clock.now();
+    // Messages arriving within one millisecond would otherwise list in the order of their random ids.
+    const now = Math.max(this.#clock.now(), this.#lastMs + 1);
+    this.#lastMs = now;
     const { data, encoding } = encodePayload(msg.payload);
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
       const message: InboxMessage = {
@@ -128,6 +132,20 @@ export class InboxStore {
       }
     }
     throw new InternalError(`cannot store message in ${this.dir}: no free message id`);
+  }
+
+  /**
+   * Deletes the temporary files of messages that were never acknowledged (a crash between writing and publishing);
+   * returns how many. inbox/ itself is created by the first message.
+   */
+  async prepare(): Promise<number> {
+    let removed = 0;
+    for (const entry of await listDir(this.dir)) {
+      if (!entry.isFile || !entry.name.startsWith(TEMP_PREFIX)) continue;
+      await removeIfPresent(joinPath(this.dir, entry.name));
+      removed++;
+    }
+    return removed;
   }
 
   /** Every readable message, oldest first; `onCorrupt` hears about each file that was skipped. */

@@ -124,3 +124,45 @@ Deno.test("info takes no arguments (exit 2)", async () => {
   assert.equal(out.stderr, 'error: unexpected argument "extra"\nhint:  pilotctl info --help\n');
   assert.deepEqual(d.calls, []);
 });
+
+Deno.test("info takes visibility, tags and named networks from the daemon without asking the registry", async () => {
+  const info = infoResult({
+    public: true,
+    tags: ["gpu"],
+    networks: [
+      { network_id: 0, name: "backbone", address: SELF_ADDR },
+      { network_id: 7, name: "lab", address: "7:0007.0000.0105" },
+    ],
+    registry: "127.0.0.1:7777",
+  });
+  await using d = await fakeDaemon({ info });
+  const data = dataOf(await d.run(["--json", "info"]));
+  assert.equal(data.public, true);
+  assert.deepEqual(data.tags, ["gpu"]);
+  assert.deepEqual(data.networks, info.networks);
+  assert.equal(data.registry, "127.0.0.1:7777");
+  assert.deepEqual(d.calls.map((c) => c.cmd), ["info"]);
+  const human = await d.run(["info"]);
+  assert.match(
+    human.stdout,
+    /\n {2}Visibility: {2}public\n {2}Tags: {8}gpu\n {2}Networks: {4}0 backbone, 7 lab \(7:0007\.0000\.0105\)\n/,
+  );
+});
+
+Deno.test("info asks network_list only for a network whose name the daemon does not know", async () => {
+  const info = infoResult({
+    public: false,
+    tags: [],
+    networks: [
+      { network_id: 0, name: "backbone", address: SELF_ADDR },
+      { network_id: 7, name: null, address: "7:0007.0000.0105" },
+    ],
+  });
+  await using d = await fakeDaemon({ info, network_list: NETWORKS });
+  const data = dataOf(await d.run(["--json", "info"]));
+  assert.deepEqual(data.networks, [
+    { network_id: 0, name: "backbone", address: SELF_ADDR },
+    { network_id: 7, name: "lab", address: "7:0007.0000.0105" },
+  ]);
+  assert.deepEqual(d.calls.map((c) => c.cmd), ["info", "network_list"]);
+});

@@ -75,6 +75,28 @@ Deno.test("handshake --wait: a rejection is unauthorized, no answer is timeout",
   });
 });
 
+Deno.test("handshake --wait: the rejection carries the peer's reason", async () => {
+  const rejection = {
+    node_id: 257,
+    address: BOB_ADDR,
+    reason: "not today",
+    rejected_at: "2025-06-01T12:00:03.000Z",
+    rejected_at_ms: Date.UTC(2025, 5, 1, 12, 0, 3),
+  };
+  await using d = await fakeDaemon({
+    trust_request: { node_id: 257, status: "sent" },
+    trust_pending: { incoming: [], outgoing: [], rejected: [rejection] },
+    trust_list: { trusted: [] },
+  });
+  const out = await d.run(["--json", "handshake", BOB_ADDR, "--wait", "5s"]);
+  assert.equal(out.code, 1);
+  const err = errorEnvelope(out);
+  assert.equal(err.code, "unauthorized");
+  assert.equal(err.message, "handshake rejected by 0:0000.0000.0101: not today");
+  const human = await d.run(["handshake", BOB_ADDR, "--wait", "5s"]);
+  assert.match(human.stderr, /^error: handshake rejected by 0:0000\.0000\.0101: not today\n/);
+});
+
 Deno.test("pending prints the table of the two-agent example and the outgoing ids", async () => {
   await using d = await fakeDaemon({
     trust_pending: {
