@@ -8,6 +8,8 @@ import { toPilotError } from "../util/errors.ts";
 
 export const MEMBERS_CACHE_MS = 30_000;
 export const MEMBERS_MAX = 1024;
+/** A node missing from the cached list triggers a refresh (it may have joined since), at most once per this interval. */
+export const MEMBERS_MISS_REFRESH_MS = 1_000;
 const MEMBERS_PAGE = 500;
 
 export class MemberCache {
@@ -16,6 +18,7 @@ export class MemberCache {
   readonly #log: Logger;
   readonly #lists = new Map<number, { readonly nodes: ReadonlySet<number>; readonly atMs: number }>();
   readonly #inflight = new Map<number, Promise<ReadonlySet<number>>>();
+  readonly #missRefreshAt = new Map<number, number>();
 
   constructor(registry: () => RegistryClient, clock: Clock, log: Logger) {
     this.#registry = registry;
@@ -24,9 +27,9 @@ export class MemberCache {
   }
 
   /** The members of `network` (throws when the registry refuses and nothing is cached). */
-  nodes(network: number): Promise<ReadonlySet<number>> {
+  nodes(network: number, maxAgeMs = MEMBERS_CACHE_MS): Promise<ReadonlySet<number>> {
     const cached = this.#lists.get(network);
-    if (cached !== undefined && this.#clock.monotonic() - cached.atMs < MEMBERS_CACHE_MS) {
+    if (cached !== undefined && this.#clock.monotonic() - cached.atMs < maxAgeMs) {
       return Promise.resolve(cached.nodes);
     }
     let running = this.#inflight.get(network);
@@ -40,7 +43,13 @@ export class MemberCache {
   /** Whether `node` is a member of `network`; false when the list cannot be had. */
   async has(network: number, node: number): Promise<boolean> {
     try {
-      return (await this.nodes(network)).has(node);
+      if ((await this.nodes(network)).has(node)) return true;
+      // A late joiner is missing from the cached list: refresh, rate-limited per network.
+      const now = this.#clock.monotonic();
+      const last = this.#missRefreshAt.get(network);
+      if (last !== undefined && now - last < MEMBERS_MISS_REFRESH_MS) return false;
+      this.#missRefreshAt.set(network, now);
+      return (await this.nodes(network, 0)).has(node);
     } catch {
       return false;
     }

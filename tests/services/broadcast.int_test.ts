@@ -42,13 +42,9 @@ Deno.test("broadcast to a 3-member network with one untrusted member: 2 delivere
   assert.equal((await inbox(c, b)).length, 1);
 });
 
-// Known failure outside the services (PROTOCOL-BRIEF §9.2 BROADCAST acceptance): the receiver checks membership
-// against MemberCache (src/daemon/members.ts), whose list is kept 30 s even when the sender is missing from it, so a
-// member who joined after the receiver's last look is refused `not_member` for up to 30 s. Owner: members.ts (a
-// miss should refresh the list, rate-limited). Enable with PILOT_KNOWN_FAILURES=1 once fixed.
+// The receiver checks BROADCAST membership against its cached member list: a miss refreshes it (rate-limited).
 Deno.test({
   name: "a member who just joined can broadcast to a member that cached the list before",
-  ignore: Deno.env.get("PILOT_KNOWN_FAILURES") !== "1",
   fn: async () => {
     await using c = await named(["alice", "bob", "dave"]);
     const [a, b, d] = c.members;
