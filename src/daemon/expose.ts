@@ -5,7 +5,7 @@
 import type { Logger } from "../log/logger.ts";
 import type { ExposedPort as ExposedPortInfo } from "../ipc/mod.ts";
 import { LISTEN_BACKLOG_MAX, type Listener } from "../transport/mod.ts";
-import { AlreadyExistsError, NotFoundError } from "../util/errors.ts";
+import { AlreadyExistsError, NotFoundError, NotRunningError } from "../util/errors.ts";
 import { connectTcp, ExposedPort, type TcpConnector } from "./expose_port.ts";
 import { parseExposeTarget } from "./expose_target.ts";
 import type { PortTable } from "./port_table.ts";
@@ -43,7 +43,7 @@ export class Exposer implements AsyncDisposable {
         detail: "port_bound",
       });
     }
-    if (this.#closed) throw new AlreadyExistsError(`cannot expose port ${port}: the daemon is stopping`);
+    if (this.#closed) throw new NotRunningError(`cannot expose port ${port}: the daemon is stopping`);
     const listener = d.listen(port, LISTEN_BACKLOG_MAX);
     d.ports.add("stream", port);
     this.#exposed.set(
