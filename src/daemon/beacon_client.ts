@@ -166,7 +166,9 @@ export class BeaconClient implements AsyncDisposable {
         if (!this.#answered) this.#missed();
       }
       const jitter = (this.#random(1)[0] / 255) * 2 * DISCOVER_JITTER_MS - DISCOVER_JITTER_MS;
-      await this.#wakeable.sleep(DISCOVER_INTERVAL_MS + jitter);
+      // Every 20 s ± 2 s from the previous DISCOVER, not from the end of its retry window: the NAT keepalive must
+      // stay within 25 s (§5.5).
+      await this.#wakeable.sleep(DISCOVER_INTERVAL_MS + jitter - (this.#o.clock.monotonic() - startedAt));
     }
   }
 

@@ -24,12 +24,19 @@ export class PathMonitor implements AsyncDisposable {
   readonly #seen = new Map<number, Seen>();
   readonly #probing = new Set<number>();
   readonly #tasks = new Set<Promise<void>>();
+  readonly #onSilent: () => void;
   #loop: Promise<void> | null = null;
 
-  constructor(tunnel: () => Tunnel, clock: Clock, log: Logger) {
+  /**
+   * `onSilent` runs when a direct path falls silent, before any probe: the daemon passes the beacon client's
+   * refresh(), so a NAT rebinding (our mappings changed) is re-registered with the beacon before the relay is
+   * tried, instead of at the next 20 s DISCOVER.
+   */
+  constructor(tunnel: () => Tunnel, clock: Clock, log: Logger, onSilent: () => void = () => {}) {
     this.#tunnel = tunnel;
     this.#clock = clock;
     this.#log = log;
+    this.#onSilent = onSilent;
   }
 
   start(): void {
@@ -81,6 +88,7 @@ export class PathMonitor implements AsyncDisposable {
   async #failover(peer: number, endpoint: Endpoint): Promise<void> {
     this.#probing.add(peer);
     try {
+      this.#onSilent();
       const tunnel = this.#tunnel();
       if (await tunnel.probePath(peer, endpoint)) return;
       if (this.#abort.signal.aborted) return;

@@ -143,7 +143,7 @@ export interface TrustStatusResult {
 export interface PingArgs {
   /** Address, decimal node id or hostname. */
   readonly addr: string;
-  /** Bounds path setup and reply together; default 5000, at most 60000. */
+  /** Bounds path setup and reply together; default 5000, at most 600000. */
   readonly timeout_ms?: number;
   /** Payload bytes, 0–64 (default 0). */
   readonly payload_len?: number;

@@ -48,8 +48,10 @@ async function receive(conn: StreamConn, peer: number, deps: TrustServiceDeps): 
         case "message": {
           const result = await deps.trust.onMessage(ev.value, "direct", peer);
           if (result.ack.status === "error") deps.refused?.(result.ack.code ?? "error");
-          await conn.write(encodeTrustAckFrame(result.ack));
+          // Started before the ack is written (it does not wait): what the actions record (a rejection's reason)
+          // is then in place as soon as the new trust state can be seen.
           deps.perform(result.actions);
+          await conn.write(encodeTrustAckFrame(result.ack));
           break;
         }
         case "reply":
