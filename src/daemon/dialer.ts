@@ -24,6 +24,11 @@ const UPGRADE_SETTLE_MS = 5_000;
 /** A `punch` answered with an already-run job is asked again this often, at most this many times (§5.3 5 s window). */
 const PUNCH_REUSED_RETRY_MS = 1_000;
 const PUNCH_REUSED_RETRIES_MAX = 5;
+/**
+ * A session whose peer said nothing for this long is checked with a PATH_CHALLENGE before a dial relies on it: the
+ * peer may have restarted elsewhere (kill -9, new port) while our keyset still looks usable.
+ */
+export const LIVENESS_CHECK_AFTER_MS = 3_000;
 
 export interface DialerDeps {
   readonly nodeId: number;
@@ -67,12 +72,18 @@ export class Dialer implements AsyncDisposable {
 
   /** Resolves once a tunnel session to `peer` exists; rejects with `no_path` at the deadline. */
   ensurePath(peer: number, timeoutMs: number = DIAL_TIMEOUT_MS): Promise<void> {
-    if (peer === this.#d.nodeId || this.#d.hasSession(peer)) return Promise.resolve();
+    if (peer === this.#d.nodeId) return Promise.resolve();
+    const row = this.#d.tunnel().peers().find((p) => p.node_id === peer);
+    const quiet = row === undefined || row.last_seen_ms === null ||
+      this.#d.clock.now() - row.last_seen_ms > LIVENESS_CHECK_AFTER_MS;
+    if (this.#d.hasSession(peer) && !quiet) return Promise.resolve();
+    // Keys that still look usable but a peer that went quiet: check it is there before relying on them.
+    const session = row !== undefined && row.authenticated && quiet;
     if (this.#abort.signal.aborted) return Promise.reject(noPathError(peer));
     let attempt = this.#attempts.get(peer);
     if (attempt === undefined) {
       const deadlineAtMs = this.#d.clock.monotonic() + timeoutMs;
-      const promise = this.#run(peer, timeoutMs);
+      const promise = session ? this.#verify(peer, timeoutMs) : this.#run(peer, timeoutMs);
       attempt = { promise, deadlineAtMs };
       this.#attempts.set(peer, attempt);
       const forget = () => {
@@ -81,6 +92,25 @@ export class Dialer implements AsyncDisposable {
       promise.then(forget, forget);
     }
     return withDeadline(attempt.promise, timeoutMs, () => noPathError(peer));
+  }
+
+  /**
+   * A dial over an existing session got no answer yet: check the peer still answers on its path and, if not, look it
+   * up and handshake anew (it may have restarted elsewhere). Runs in the background; at most one check per peer.
+   */
+  recheck(peer: number, timeoutMs: number = DIAL_TIMEOUT_MS): void {
+    if (peer === this.#d.nodeId || this.#attempts.has(peer) || this.#abort.signal.aborted) return;
+    const deadlineAtMs = this.#d.clock.monotonic() + timeoutMs;
+    const promise = this.#verify(peer, timeoutMs);
+    const attempt = { promise, deadlineAtMs };
+    this.#attempts.set(peer, attempt);
+    const forget = () => {
+      if (this.#attempts.get(peer) === attempt) this.#attempts.delete(peer);
+    };
+    this.#spawn(promise.then(forget, (err) => {
+      forget();
+      this.#d.log.debug("peer recheck failed", { peer, error: toPilotError(err).message });
+    }));
   }
 
   /** Whether the registry shows us `peer` with at least one dial candidate (a cheap check before a dial). */
@@ -109,7 +139,7 @@ export class Dialer implements AsyncDisposable {
     if (attempt !== undefined) {
       // A fresh PILH to the punched endpoint, joining the running handshake.
       const left = Math.max(1, attempt.deadlineAtMs - this.#d.clock.monotonic());
-      tunnel.connect(peer, [endpoint], left).catch(() => {});
+      tunnel.connect(peer, [endpoint], left, { fresh: true, rehandshake: true }).catch(() => {});
       return;
     }
     const row = tunnel.peers().find((p) => p.node_id === peer);
@@ -148,7 +178,16 @@ export class Dialer implements AsyncDisposable {
     return this.close();
   }
 
-  async #run(peer: number, timeoutMs: number): Promise<void> {
+  /** A quiet session: keep it if its peer answers on the current path, else find the peer again (a new handshake). */
+  async #verify(peer: number, timeoutMs: number): Promise<void> {
+    const startedAt = this.#d.clock.monotonic();
+    if (await this.#d.tunnel().probeCurrentPath(peer)) return;
+    this.#d.log.info("peer silent on its session; looking it up again", { peer });
+    const left = Math.max(1, timeoutMs - (this.#d.clock.monotonic() - startedAt));
+    await this.#run(peer, left, true);
+  }
+
+  async #run(peer: number, timeoutMs: number, rehandshake = false): Promise<void> {
     const d = this.#d;
     const startedAt = d.clock.monotonic();
     const left = () => Math.max(1, timeoutMs - (d.clock.monotonic() - startedAt));
@@ -156,9 +195,9 @@ export class Dialer implements AsyncDisposable {
     const candidates = await withDeadline(this.#candidates(peer), left(), () => new Error("lookup timed out"))
       .catch(() => [] as Endpoint[]);
     const tunnel = d.tunnel();
-    const connecting = tunnel.connect(peer, candidates, left());
+    const connecting = tunnel.connect(peer, candidates, left(), { rehandshake });
     const stop = new AbortController();
-    const schedule = this.#escalate(peer, tunnel, startedAt, left, stop.signal);
+    const schedule = this.#escalate(peer, tunnel, startedAt, left, stop.signal, rehandshake);
     try {
       await connecting;
     } catch (err) {
@@ -177,6 +216,7 @@ export class Dialer implements AsyncDisposable {
     startedAt: number,
     left: () => number,
     signal: AbortSignal,
+    rehandshake: boolean,
   ): Promise<void> {
     const elapsed = () => this.#d.clock.monotonic() - startedAt;
     const stop = AbortSignal.any([signal, this.#abort.signal]);
@@ -185,7 +225,7 @@ export class Dialer implements AsyncDisposable {
     this.#punch(peer);
     await abortableSleep(RELAY_AFTER_MS - elapsed(), stop);
     if (stop.aborted) return;
-    tunnel.connect(peer, [], left(), { relay: true }).catch(() => {});
+    tunnel.connect(peer, [], left(), { relay: true, rehandshake }).catch(() => {});
   }
 
   #punch(peer: number): void {

@@ -29,6 +29,9 @@ import type { NodeState } from "./node_state.ts";
 import type { PortTable } from "./port_table.ts";
 import type { ResolvedName } from "./targets.ts";
 
+/** A dial over an existing session unanswered this long makes the dialer check the peer (after the first SYN resend). */
+const DIAL_RECHECK_AFTER_MS = 1_500;
+
 /** Daemon → client data is gathered into frames of at most this many bytes. */
 const PUSH_BATCH_BYTES = 256 * 1024;
 const DIAL_TIMEOUT_MAX_MS = 600_000;
@@ -112,7 +115,14 @@ export class IpcStreams {
       });
     }
     const left = Math.max(1, Math.round(timeoutMs - (performance.now() - startedAt)));
-    const sc = await d.plane.stack.dial(remote, port, { nodelay, timeoutMs: left });
+    // No answer to the SYN soon: the session's peer may have restarted elsewhere; have the dialer check it.
+    const recheck = setTimeout(() => d.dialer.recheck(remote.node, left), DIAL_RECHECK_AFTER_MS);
+    let sc;
+    try {
+      sc = await d.plane.stack.dial(remote, port, { nodelay, timeoutMs: left });
+    } finally {
+      clearTimeout(recheck);
+    }
     return this.#adopt(client, sc);
   }
 

@@ -251,12 +251,14 @@ export class Node implements AsyncDisposable {
       await p.poller.close();
       await p.actions.close();
     });
-    await step(log, "beacon", () => p.beacon.close());
     await step(log, "paths", () => p.paths.close());
     const dialerClosed = p.dialer.close();
+    // The tunnel's BYE goes out before the registry deregisters us: deregistering makes the beacon forget us, and
+    // a BYE to a relayed peer would then be dropped as spoofed.
+    await step(log, "tunnel", () => p.plane.close());
+    await step(log, "beacon", () => p.beacon.close());
     await step(log, "registry", () => this.#session.close({ deregister: true }));
     p.services.webhooks.emit("node.deregistered", { address: p.state.address });
-    await step(log, "tunnel", () => p.plane.close());
     await step(log, "dialer", () => dialerClosed);
     await step(log, "metrics", () => p.metrics?.close() ?? Promise.resolve());
     await step(log, "webhooks", async () => {

@@ -172,7 +172,8 @@ export async function assembleNode(input: AssembleInput): Promise<NodeParts> {
       clock,
       log: log.child("dialer"),
     });
-    const paths = new PathMonitor(() => plane.tunnel, clock, log.child("paths"));
+    // After silence on a path (a NAT rebinding?) the beacon learns our current address at once, not at the next DISCOVER.
+    const paths = new PathMonitor(() => plane.tunnel, clock, log.child("paths"), () => beacon.refresh());
     undo.push(() => dialer.close(), () => beacon.close(), () => paths.close());
     const sendDirect = async (peer: number, message: TrustMessage): Promise<TrustAck> => {
       if (!plane.hasSession(peer) && !(await dialer.hasCandidates(peer))) throw noPathError(peer);

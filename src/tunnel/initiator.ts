@@ -28,6 +28,10 @@ const PILC_RECEIVER_INDEX_OFFSET = 4;
 export interface ConnectOptions {
   /** Also send every PILH through the relay (§5.6 from 4 s on). */
   readonly relay?: boolean;
+  /** Send a fresh PILH at once even when the targets are already known (right after a punch, §5.3). */
+  readonly fresh?: boolean;
+  /** Handshake even though a current keyset exists (its peer stopped answering: it may have moved). */
+  readonly rehandshake?: boolean;
 }
 
 export class Initiator {
@@ -62,7 +66,7 @@ export class Initiator {
     if (core.closed) return Promise.reject(new ConnectionFailedError(`cannot connect to ${nodeText(node)}: closed`));
     const peer = core.obtainPeer(node);
     if (peer === null) return Promise.reject(this.#failure(node, "too many tunnel peers", "peer_limit"));
-    if (peer.current !== null && peer.path !== null && peer.current.canSend(core.now())) {
+    if (opts.rehandshake !== true && peer.current !== null && peer.path !== null && peer.current.canSend(core.now())) {
       return Promise.resolve(peer.path);
     }
     const targets = candidates.slice(0, MAX_CANDIDATE_ENDPOINTS).map(canonicalEndpoint);
@@ -72,7 +76,8 @@ export class Initiator {
       if (run !== null) {
         run.waiters.push({ resolve, reject });
         run.deadlineAtMs = Math.max(run.deadlineAtMs, deadline);
-        if (this.#addTargets(run, targets, opts.relay === true) && run.attempts.length > 0) this.#sendAttempt(peer);
+        const added = this.#addTargets(run, targets, opts.relay === true);
+        if ((added || opts.fresh === true) && run.attempts.length > 0) this.#sendAttempt(peer);
         return;
       }
       if (core.handshakesInProgress() >= MAX_HANDSHAKES_IN_PROGRESS) {

@@ -19,6 +19,7 @@ import { type ConnectOptions, Initiator } from "./initiator.ts";
 import { KeyLookups } from "./key_lookup.ts";
 import { PathManager } from "./paths.ts";
 import { classifyRelayed, type TunnelFrameKind } from "./relay.ts";
+import { MtuProber } from "./mtu.ts";
 import { Responder } from "./responder.ts";
 import { Sessions } from "./session.ts";
 import { realScheduler, type Scheduler, Ticker } from "./timers.ts";
@@ -52,6 +53,8 @@ export interface TunnelOptions {
   readonly onEvent?: (event: TunnelEvent) => void;
   /** Whether a peer has an open connection (keeps keepalives going and its keysets alive, §3.7, §5.5). */
   readonly peerActive?: (peerNode: number) => boolean;
+  /** The payload limit of a peer's path changed (§3.5: MTU probing of loopback paths, or back to the default). */
+  readonly onPathLimit?: (peerNode: number, bytes: number) => void;
   readonly clock?: Clock;
   readonly scheduler?: Scheduler;
   readonly log?: Logger;
@@ -67,6 +70,7 @@ export class Tunnel implements AsyncDisposable {
   readonly #paths: PathManager;
   readonly #lookups: KeyLookups;
   readonly #dialLookups: KeyLookups;
+  readonly #mtu: MtuProber;
   readonly #ticker: Ticker;
   readonly #onPacket: TunnelOptions["onPacket"];
   readonly #onBeacon: ((bytes: Uint8Array) => void) | null;
@@ -83,15 +87,22 @@ export class Tunnel implements AsyncDisposable {
     this.#onPacket = opts.onPacket;
     this.#onBeacon = opts.onBeaconMessage ?? null;
     this.#beaconAddress = opts.beaconAddress ?? (() => null);
+    const onEvent = opts.onEvent ?? (() => {});
+    let mtu: MtuProber | null = null;
     this.#core = new TunnelCore({
       clock,
       local: localHandshakeIdentity(opts.nodeId, opts.identity),
       conn: opts.conn,
       sendViaRelay: opts.sendViaRelay ?? null,
       log: log.child("tunnel"),
-      onEvent: opts.onEvent ?? (() => {}),
+      onEvent: (e) => {
+        mtu?.onEvent(e);
+        onEvent(e);
+      },
       random,
     });
+    mtu = new MtuProber(this.#core, opts.onPathLimit ?? (() => {}));
+    this.#mtu = mtu;
     const peerActive = opts.peerActive ?? (() => false);
     this.#paths = new PathManager(this.#core);
     this.#lookups = new KeyLookups(opts.keyResolver, clock);
@@ -101,6 +112,7 @@ export class Tunnel implements AsyncDisposable {
       onPacket: (node, plaintext, path) => this.#deliver(node, plaintext, path),
       startHandshake: (peer) => initiator?.startHandshake(peer),
       onEstablished: (peer) => initiator?.onEstablished(peer),
+      onMtuAck: (peer, probeId, size, source) => mtu?.onAck(peer, probeId, size, source),
       peerActive,
     });
     initiator = new Initiator(this.#core, this.#dialLookups, this.#sessions);
@@ -122,6 +134,11 @@ export class Tunnel implements AsyncDisposable {
 
   get nodeId(): number {
     return this.#core.local.nodeId;
+  }
+
+  /** The payload limit for overlay packets to `peerNode` (§3.5): 1,152 bytes unless probing raised it. */
+  pathLimit(peerNode: number): number {
+    return this.#mtu.limit(peerNode);
   }
 
   /** Sends an overlay packet to `peerNode`, queueing it while a handshake runs. Throws only for a bad packet. */
@@ -192,6 +209,18 @@ export class Tunnel implements AsyncDisposable {
     return this.#paths.probe(peer, path, true);
   }
 
+  /**
+   * Sends a PATH_CHALLENGE on the peer's current path; true when answered within 2 s. Tells a live session from one
+   * whose peer vanished (a restart on a new port) before a dial relies on it.
+   */
+  probeCurrentPath(peerNode: number): Promise<boolean> {
+    const peer = this.#core.peers.get(peerNode);
+    if (peer === undefined || peer.current === null || peer.path === null || this.#core.closed) {
+      return Promise.resolve(false);
+    }
+    return this.#paths.probe(peer, peer.path, false);
+  }
+
   /** Sends a beacon message (first byte < 0x10) from the tunnel socket to the configured beacon. */
   async sendBeaconMessage(bytes: Uint8Array): Promise<void> {
     if (bytes.length === 0 || bytes[0] >= BEACON_TYPE_LIMIT) {
@@ -256,6 +285,7 @@ export class Tunnel implements AsyncDisposable {
     for (const peer of core.peers.values()) {
       this.#initiator.onTick(peer, now);
       this.#sessions.onTick(peer, now);
+      this.#mtu.onTick(peer, now);
     }
   }
 

@@ -365,13 +365,10 @@ Deno.test("kill -9 of the receiver mid-transfer: no final name, no listing, the 
   assert.equal((await p.bob.agent.json<ReceivedList>(["received"])).total, 0);
 });
 
-// Known failure outside the services (PROTOCOL-BRIEF §3.7 stale peer, §5.6): after a peer's kill -9 and restart on
-// a new UDP port, the surviving side keeps re-handshaking with the old endpoint and never reaches it again (the
-// restarted side reaching out first repairs it). Owner: tunnel / dialer. Enable once the stale-peer handshake falls
-// back to a registry lookup.
+// A peer killed with -9 and restarted on a new UDP port is found again: the dialer checks a quiet session with a
+// PATH_CHALLENGE and, unanswered, looks the peer up and handshakes anew (src/daemon/dialer.ts).
 Deno.test({
   name: "a receiver restarted on a new port after kill -9 is reachable again by the sender",
-  ignore: Deno.env.get("PILOT_KNOWN_FAILURES") !== "1",
   fn: async () => {
     await using p = await pair();
     await p.bob.agent.kill9();
