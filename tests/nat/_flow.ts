@@ -14,6 +14,11 @@ export const BENCH_MB = 1;
 /** A 1 MB echo round trip; the relay path is the slow one (per-node relay budget 1 MiB/s each way). */
 export const BENCH_TIMEOUT_MS = 60_000;
 
+/** Round trips of the long-lived echo stream, one every ECHO_INTERVAL_MS. */
+export const ECHO_INTERVAL_MS = 200;
+const ECHO_MAX_COUNT = 5_000;
+const ECHO_OPEN_TIMEOUT_MS = 10_000;
+
 /** From the start of `approve` until a dial's punch (1 s into it) falls outside the approval's 5 s punch window. */
 const PUNCH_WINDOW_AFTER_APPROVE_MS = 5_500;
 
@@ -158,17 +163,12 @@ export async function trustDialAndExercise(
 }
 
 /** The line the issue asks every scenario to print. */
-export function printReport(name: string, r: ScenarioReport, extra = ""): void {
+export function printReport(name: string, r: ScenarioReport): void {
   console.log(
     `nat scenario ${name}: path=${r.path} time_to_first_byte_ms=${r.ttfbMs} ping_rtt_ms=${r.pingRttMs.toFixed(3)} ` +
-      `bench_1mb_ms=${Math.round(r.benchMs)}${extra === "" ? "" : ` ${extra}`}`,
+      `bench_1mb_ms=${Math.round(r.benchMs)}`,
   );
 }
-
-/** Round trips of the long-lived echo stream, one every ECHO_INTERVAL_MS. */
-export const ECHO_INTERVAL_MS = 200;
-const ECHO_MAX_COUNT = 5_000;
-const ECHO_OPEN_TIMEOUT_MS = 10_000;
 
 /** A stream from `host` to the other host's echo port, kept busy by the echo-loop tool; resolves once it runs. */
 export async function startEchoLoop(s: NatScenario, host: LabHost): Promise<LabProcess> {
@@ -207,8 +207,16 @@ function assertNoEchoError(tool: LabProcess): void {
   if (failed !== undefined) throw new Error(`echo stream failed: ${failed}`);
 }
 
-/** Waits for the webhook receiver to show `event` (a line `event <name> <body>`); returns the body. */
-export async function webhookEvent(s: NatScenario, event: string, timeoutMs: number): Promise<Record<string, unknown>> {
-  const line = await s.webhookEvents.waitForLine((l) => l.startsWith(`event ${event} `), timeoutMs);
+/**
+ * Waits for the webhook receiver to show `event` (a line `event <name> <body>`) at line index `from` or later;
+ * returns the body.
+ */
+export async function webhookEvent(
+  s: NatScenario,
+  event: string,
+  from: number,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
+  const line = await s.webhookEvents.waitForLine((l) => l.startsWith(`event ${event} `), timeoutMs, from);
   return JSON.parse(line.slice(`event ${event} `.length));
 }
