@@ -77,7 +77,9 @@ async function runOne(
     const addresses = cluster.instances.map((i) => i.address);
     await pool.step((i) => ({ op: "connect", addresses, connections: conns[i], offset: offsets[i] }));
     ctx.progress(`${prefix}: ${nodes} registrations on ${CONNECTIONS} connections to ${addresses.length} instance(s)`);
+    const cpu0 = await cluster.cpuSeconds();
     const reg = await pool.step((i) => ({ op: "register", count: perWorker(nodes)[i] }));
+    const cpu1 = await cluster.cpuSeconds();
     const targets = reg.replies.flatMap((r) => r.ok ? r.nodeIds ?? [] : []);
     const retried = reg.replies.reduce((n, r) => n + (r.ok ? r.retried ?? 0 : 0), 0);
     if (new Set(targets).size !== nodes) throw new Error(`${prefix}: ${new Set(targets).size} of ${nodes} node ids`);
@@ -86,9 +88,13 @@ async function runOne(
         `${requests} lookups, then ${requests} heartbeats`,
     );
     await pool.step((i) => ({ op: "lookup", count: perWorker(warmup)[i], targets }));
+    const cpu2 = await cluster.cpuSeconds();
     const look = await pool.step((i) => ({ op: "lookup", count: perWorker(requests)[i], targets }));
+    const cpu3 = await cluster.cpuSeconds();
     await pool.step((i) => ({ op: "heartbeat", count: perWorker(warmup)[i] }));
+    const cpu4 = await cluster.cpuSeconds();
     const beat = await pool.step((i) => ({ op: "heartbeat", count: perWorker(requests)[i] }));
+    const cpu5 = await cluster.cpuSeconds();
     const rss = await cluster.maxRssBytes();
     await pool.step(() => ({ op: "close" }));
     ctx.progress(
@@ -99,6 +105,8 @@ async function runOne(
     );
     const shape = `${nodes} nodes, ${CONNECTIONS} conns, ${pool.size} client worker(s), ${backend.label}, limits off`;
     const timed = `(+${warmup} warm-up), ${shape}`;
+    const cpuNote = `registry CPU (user+sys${backend.instances > 1 ? ", both instances" : ""}) per request`;
+    const cpuUs = (seconds: number, count: number) => seconds * 1e6 / count;
     return [
       { key: `${prefix}_registrations_per_s`, value: reg.perSecond, unit: "reg/s", note: shape },
       { key: `${prefix}_registration_p99_ms`, value: reg.p99Ms, unit: "ms", note: `both round trips, ${shape}` },
@@ -108,10 +116,13 @@ async function runOne(
         unit: "count",
         note: `registrations answered "internal" (storage write failed) and sent again (at most 4 more attempts each)`,
       },
+      { key: `${prefix}_registration_cpu_us`, value: cpuUs(cpu1 - cpu0, nodes), unit: "µs", note: cpuNote },
       { key: `${prefix}_lookups_per_s`, value: look.perSecond, unit: "req/s", note: `${requests} req ${timed}` },
       { key: `${prefix}_lookup_p99_ms`, value: look.p99Ms, unit: "ms", note: `${requests} req ${timed}` },
+      { key: `${prefix}_lookup_cpu_us`, value: cpuUs(cpu3 - cpu2, requests), unit: "µs", note: cpuNote },
       { key: `${prefix}_heartbeats_per_s`, value: beat.perSecond, unit: "req/s", note: `${requests} req ${timed}` },
       { key: `${prefix}_heartbeat_p99_ms`, value: beat.p99Ms, unit: "ms", note: `${requests} req ${timed}` },
+      { key: `${prefix}_heartbeat_cpu_us`, value: cpuUs(cpu5 - cpu4, requests), unit: "µs", note: cpuNote },
       {
         key: `${prefix}_rss_mib`,
         value: rss / MIB,

@@ -60,6 +60,12 @@ export class RegistryCluster implements AsyncDisposable {
     return Math.max(...values);
   }
 
+  /** User + system CPU seconds the instances have used so far, summed. */
+  async cpuSeconds(): Promise<number> {
+    const values = await Promise.all(this.instances.map((i) => cpuSeconds(i.pid)));
+    return values.reduce((a, b) => a + b, 0);
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     for (const p of this.#processes) await p[Symbol.asyncDispose]();
     await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
@@ -72,6 +78,17 @@ export async function rssBytes(pid: number): Promise<number> {
   const kb = status.match(/^VmRSS:\s+(\d+)\s+kB$/m)?.[1];
   if (kb === undefined) throw new Error(`no VmRSS in /proc/${pid}/status`);
   return Number(kb) * 1024;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS_PER_S = 100;
+
+/** utime + stime of `pid` from /proc/<pid>/stat, in seconds. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
 }
 
 /** The `p`-th percentile (0–100) by nearest rank. */

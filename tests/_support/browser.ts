@@ -2,10 +2,12 @@
 // Debian's /usr/bin/chromium headless in its own process group with a fresh profile directory, finds the DevTools
 // URL on stderr, and offers navigate / evaluate / wait-for / screenshot over Deno's WebSocket. Every wait is bounded;
 // close() always ends the whole process group and removes the profile, even after a failed launch. Without chromium
-// the tests are ignored with one message, except under CI=true, where they fail.
+// the tests are ignored with one message, except under CI=true, where they fail. PILOT_TEST_CHROMIUM overrides the
+// binary.
 import { CdpClient, within } from "./browser_cdp.ts";
 
-export const CHROMIUM_PATH = "/usr/bin/chromium";
+/** Debian's chromium; PILOT_TEST_CHROMIUM names another binary (or a missing one, to see the skip). */
+export const CHROMIUM_PATH: string = Deno.env.get("PILOT_TEST_CHROMIUM") || "/usr/bin/chromium";
 const LAUNCH_TIMEOUT_MS = 30_000;
 const CLOSE_TIMEOUT_MS = 5_000;
 const STDERR_KEEP_CHARS = 64 * 1024;

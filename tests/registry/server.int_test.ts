@@ -216,7 +216,7 @@ Deno.test("--metrics serves Prometheus text and --dashboard serves counts withou
   assert.match(text, /pilot_registry_nodes 1/);
   assert.match(text, /pilot_registry_online_nodes 1/);
   const stats = await (await fetch(new URL("api/stats", data.dashboard!))).json();
-  assert.deepEqual(stats, { nodes: 1, online: 1, trust_links: 0, tags: 0, networks: 0 });
+  assert.deepEqual(stats, { nodes: 1, online: 1, public: 0, trust_links: 0, networks: 0, tags: 0, public_tags: [] });
   const page = await (await fetch(data.dashboard!)).text();
   assert.match(page, /pilot registry/);
   assert.ok(!page.includes(toBase64(a.identity.publicKey)));
