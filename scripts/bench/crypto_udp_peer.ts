@@ -1,21 +1,98 @@
 // Benchmark peer of `crypto_udp_ceiling_MBps`: the receiving end of the minimal encrypt → UDP → decrypt loop. It
-// opens every PILS frame with the tunnel's own Keyset (AES-256-GCM, the §3.6 replay window), counts the authentic
-// ones and reports the count to the sender: every ACK_EVERY_FRAMES frames, and at once when asked (a 4-byte query).
-// Prints `{"port":N}` once bound; the receive key comes as hex in the first argument.
-import { Keyset } from "../../src/tunnel/keyset.ts";
-import { decodePils } from "../../src/wire/mod.ts";
+// opens every PILS frame with the tunnel's own Keyset, choosing the AEAD path by size exactly as the tunnel does
+// (node:crypto in line below ASYNC_AEAD_MIN_BYTES, WebCrypto off-thread above it, handled in arrival order), counts
+// the authentic frames and reports the count to the sender: every N frames, and at once when asked (a 4-byte query
+// carrying its id). Prints `{"port":N}` once bound. Arguments: the receive key as hex, N.
+import { ASYNC_AEAD_MIN_BYTES, Keyset, type OpenResult } from "../../src/tunnel/keyset.ts";
+import { decodePils, type PilsFrame } from "../../src/wire/mod.ts";
 import { fromHex, randomBytes } from "../../src/util/bytes.ts";
 
-/** Frames between two unsolicited count reports: the sender's window moves in steps this big. */
-export const ACK_EVERY_FRAMES = 16;
 /** A datagram this long from the sender (u32 query id) asks for the count now; PILS frames are never this short. */
 export const QUERY_BYTES = 4;
 /** A count report: u32 frames received (authentic), u32 frames rejected, u32 the query answered (0: unsolicited). */
 export const REPORT_BYTES = 12;
 const MAX_DATAGRAM_BYTES = 65_535;
+const TAG_BYTES = 16;
+
+type Item = { readonly query: number; readonly from: Deno.Addr } | { readonly opened: Promise<OpenResult> };
+
+class Receiver {
+  readonly #conn: Deno.DatagramConn;
+  readonly #keyset: Keyset;
+  readonly #reportEvery: number;
+  readonly #report = new Uint8Array(REPORT_BYTES);
+  readonly #view = new DataView(this.#report.buffer);
+  /** Frames opened off-thread and queries behind them, in arrival order. */
+  readonly #queue: Item[] = [];
+  #draining = false;
+  #from: Deno.Addr | null = null;
+  #good = 0;
+  #bad = 0;
+
+  constructor(conn: Deno.DatagramConn, keyset: Keyset, reportEvery: number) {
+    this.#conn = conn;
+    this.#keyset = keyset;
+    this.#reportEvery = reportEvery;
+  }
+
+  async run(): Promise<void> {
+    const buf = new Uint8Array(MAX_DATAGRAM_BYTES);
+    for (;;) {
+      const [data, from] = await this.#conn.receive(buf);
+      this.#from = from;
+      if (data.length === QUERY_BYTES) {
+        const query = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0);
+        if (this.#queue.length > 0) this.#queue.push({ query, from });
+        else await this.#send(query, from);
+        continue;
+      }
+      let frame: PilsFrame;
+      try {
+        frame = decodePils(data.slice());
+      } catch {
+        this.#bad++;
+        continue;
+      }
+      if (frame.sealed.length - TAG_BYTES >= ASYNC_AEAD_MIN_BYTES) {
+        this.#queue.push({ opened: this.#keyset.openAsync(frame, performance.now()) });
+        if (!this.#draining) this.#drain().catch(() => {});
+      } else {
+        await this.#count(this.#keyset.open(frame, performance.now()));
+      }
+    }
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (this.#queue.length > 0) {
+        const head = this.#queue[0];
+        if ("query" in head) await this.#send(head.query, head.from);
+        else await this.#count(await head.opened);
+        this.#queue.shift();
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  async #count(opened: OpenResult): Promise<void> {
+    if (!opened.ok) {
+      this.#bad++;
+      return;
+    }
+    if (++this.#good % this.#reportEvery === 0 && this.#from !== null) await this.#send(0, this.#from);
+  }
+
+  async #send(query: number, to: Deno.Addr): Promise<void> {
+    this.#view.setUint32(0, this.#good);
+    this.#view.setUint32(4, this.#bad);
+    this.#view.setUint32(8, query);
+    await this.#conn.send(this.#report, to);
+  }
+}
 
 if (import.meta.main) {
-  const key = fromHex(Deno.args[0] ?? "");
   const keyset = new Keyset({
     peerNode: 1,
     localIndex: 2,
@@ -23,39 +100,9 @@ if (import.meta.main) {
     role: "responder",
     createdAtMs: performance.now(),
     sendKey: randomBytes(32),
-    receiveKey: key,
+    receiveKey: fromHex(Deno.args[0] ?? ""),
   });
   const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   console.log(JSON.stringify({ port: (conn.addr as Deno.NetAddr).port }));
-  const buf = new Uint8Array(MAX_DATAGRAM_BYTES);
-  const report = new Uint8Array(REPORT_BYTES);
-  const view = new DataView(report.buffer);
-  let good = 0;
-  let bad = 0;
-  for (;;) {
-    const [data, from] = await conn.receive(buf);
-    if (data.length === QUERY_BYTES) {
-      view.setUint32(0, good);
-      view.setUint32(4, bad);
-      view.setUint32(8, new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0));
-      await conn.send(report, from);
-      continue;
-    }
-    let ok = false;
-    try {
-      ok = keyset.open(decodePils(data), performance.now()).ok;
-    } catch {
-      ok = false;
-    }
-    if (!ok) {
-      bad++;
-      continue;
-    }
-    if (++good % ACK_EVERY_FRAMES === 0) {
-      view.setUint32(0, good);
-      view.setUint32(4, bad);
-      view.setUint32(8, 0);
-      await conn.send(report, from);
-    }
-  }
+  await new Receiver(conn, keyset, Math.max(1, Number(Deno.args[1] ?? "1"))).run();
 }

@@ -5,7 +5,15 @@
 import type { Identity } from "../crypto/mod.ts";
 import type { Logger } from "../log/logger.ts";
 import type { NetAddr, PacketConn } from "../net/packet_conn.ts";
-import { DatagramService, PingService, RealTimerSource, type StreamConn, StreamStack } from "../transport/mod.ts";
+import {
+  AckCoalescer,
+  DatagramService,
+  MessageChannelTurn,
+  PingService,
+  RealTimerSource,
+  type StreamConn,
+  StreamStack,
+} from "../transport/mod.ts";
 import { type Endpoint, type KeyResolver, type RelaySender, Tunnel, type TunnelEvent } from "../tunnel/mod.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Addr, encodePacket, type Packet } from "../wire/mod.ts";
@@ -47,6 +55,8 @@ export class DataPlane implements AsyncDisposable {
   readonly packetIn: PacketIn;
   readonly #o: DataPlaneOptions;
   readonly #timers: RealTimerSource;
+  /** Pure ACKs of one connection produced in one event-loop turn leave as one packet. */
+  readonly #acks: AckCoalescer;
   readonly #sessions = new Set<number>();
   #tunnel: Tunnel;
   #tunnelDrops: () => Readonly<Record<string, number>>;
@@ -58,6 +68,7 @@ export class DataPlane implements AsyncDisposable {
     this.#o = o;
     this.nodeId = o.nodeId;
     this.#timers = new RealTimerSource(o.clock);
+    this.#acks = new AckCoalescer((p, via) => this.#transmit(p, via), new MessageChannelTurn());
     const isTrustedAddr = (a: Addr) => o.isTrusted(a.node);
     const onDrop = (reason: string) => o.drops.add(reason);
     const output = (p: Packet) => this.output(p);
@@ -66,6 +77,8 @@ export class DataPlane implements AsyncDisposable {
       timers: this.#timers,
       localNode: o.nodeId,
       output,
+      // §3.5: segments follow the tunnel's path limit (raised by probing loopback paths).
+      pathLimit: (a) => this.#tunnel.pathLimit(a.node),
       isTrusted: isTrustedAddr,
       onDrop,
       onConnClosed: o.onConnClosed,
@@ -113,6 +126,10 @@ export class DataPlane implements AsyncDisposable {
 
   /** Sends a packet toward `via` (its Dst, or a broadcast member): loopback for ourselves, else the tunnel. */
   output(p: Packet, via: Addr = p.dst): void {
+    this.#acks.output(p, via);
+  }
+
+  #transmit(p: Packet, via: Addr): void {
     let bytes: Uint8Array;
     try {
       bytes = encodePacket(p);
@@ -161,6 +178,8 @@ export class DataPlane implements AsyncDisposable {
     }
     this.#tunnel = this.#makeTunnel(conn, identity);
     this.#tunnelDrops = this.#attachDrops(this.#tunnel);
+    // Limits probed by the old tunnel are gone with it.
+    for (const sc of this.stack.connections()) sc.setPathLimit(this.#tunnel.pathLimit(sc.conn.remote.addr.node));
   }
 
   /** Aborts what is left (callers close streams gracefully first), sends BYE to peers and closes the socket. */
@@ -175,6 +194,8 @@ export class DataPlane implements AsyncDisposable {
 
   async #shutdown(): Promise<void> {
     this.stack.close();
+    this.#acks.flush();
+    this.#acks.close();
     this.ping.close();
     this.#timers.close();
     await this.#tunnel.close();
@@ -192,6 +213,9 @@ export class DataPlane implements AsyncDisposable {
       beaconAddress: o.beaconAddress,
       sendViaRelay: o.sendViaRelay,
       onEvent: (e) => this.#onEvent(e),
+      onPathLimit: (peer, bytes) => {
+        for (const sc of this.connectionsWith(peer)) sc.setPathLimit(bytes);
+      },
       peerActive: (peer) => this.#activePeers().has(peer),
       clock: o.clock,
       log: o.log,

@@ -34,6 +34,12 @@ const DIAL_RECHECK_AFTER_MS = 1_500;
 
 /** Daemon → client data is gathered into frames of at most this many bytes. */
 const PUSH_BATCH_BYTES = 256 * 1024;
+/**
+ * Bytes handed to the client's outbox and not yet written to its socket before the pump stops reading: frames that
+ * queue behind a write in progress leave together in one write (the IPC writer coalesces them), while a client that
+ * grants no credit still holds back at most this much beyond the stream's receive window.
+ */
+const PUSH_PIPELINE_BYTES = 256 * 1024;
 const DIAL_TIMEOUT_MAX_MS = 600_000;
 const ACCEPT_TIMEOUT_MAX_MS = 86_400_000;
 
@@ -129,7 +135,8 @@ export class IpcStreams {
   /** STREAM_DATA from the client: resolves once the bytes are in the connection's send buffer. */
   async streamData(client: IpcClientContext, conn: number, data: Uint8Array): Promise<void> {
     const sc = this.#owned(client, conn);
-    await sc.write(data.slice());
+    // The frame's bytes are this request's own (the IPC reader copies each frame) and the send buffer copies them.
+    await sc.write(data);
   }
 
   close(args: IpcArgs, client: IpcClientContext): IpcResult {
@@ -215,12 +222,15 @@ export class IpcStreams {
 /** Received bytes → the client (within its credit), then `eof`, then `closed` with the reason. */
 async function pump(client: IpcClientContext, sc: StreamConn, log: Logger): Promise<void> {
   const id = sc.id;
+  const pushes = new PushPipeline(PUSH_PIPELINE_BYTES);
   try {
     for (;;) {
       const first = await sc.read();
       if (first === null) break;
-      await client.pushStreamData(id, gather(sc, first));
+      const chunk = gather(sc, first);
+      await pushes.add(client.pushStreamData(id, chunk), chunk.length);
     }
+    await pushes.drain();
     await client.pushStreamEof(id);
     const reason = await sc.closed;
     if (!client.ownsConn(id)) return;
@@ -242,6 +252,38 @@ async function pump(client: IpcClientContext, sc: StreamConn, log: Logger): Prom
     const c = sc.conn;
     const error = closeError(reason, formatAddr(c.remote.addr), c.remote.port, false) ?? undefined;
     await client.pushStreamClosed(id, ipcCloseReason(reason), error).catch(() => {});
+  }
+}
+
+/** Pushes in flight to the client, bounded in bytes; the first failure is rethrown to the pump. */
+class PushPipeline {
+  readonly #maxBytes: number;
+  readonly #pending = new Set<Promise<void>>();
+  #bytes = 0;
+  #failure: { readonly err: unknown } | null = null;
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /** Tracks `push` of `bytes`; waits while more than the bound is in flight. */
+  async add(push: Promise<void>, bytes: number): Promise<void> {
+    this.#bytes += bytes;
+    const settle = (err?: { readonly err: unknown }) => {
+      this.#bytes -= bytes;
+      this.#pending.delete(tracked);
+      if (err !== undefined) this.#failure ??= err;
+    };
+    const tracked: Promise<void> = push.then(() => settle(), (err) => settle({ err }));
+    this.#pending.add(tracked);
+    while (this.#bytes > this.#maxBytes && this.#failure === null) await Promise.race(this.#pending);
+    if (this.#failure !== null) throw this.#failure.err;
+  }
+
+  /** Waits for every push; rethrows the first failure. */
+  async drain(): Promise<void> {
+    await Promise.all(this.#pending);
+    if (this.#failure !== null) throw this.#failure.err;
   }
 }
 

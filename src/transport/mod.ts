@@ -22,6 +22,7 @@ export {
 } from "./rst.ts";
 export { ConnDriver, type ConnEvents, type DriverDeps, type TimerSource } from "./driver.ts";
 export { RealTimerSource } from "./real_timers.ts";
+export { AckCoalescer, MessageChannelTurn, type TurnScheduler } from "./ack_coalescer.ts";
 export { StreamConn, type StreamConnHooks } from "./stream_conn.ts";
 export { type ConnStreams, connStreams } from "./stream_adapter.ts";
 export { Listener } from "./listener.ts";

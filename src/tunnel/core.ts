@@ -9,11 +9,18 @@ import { HANDSHAKE_TIMESTAMP_SKEW_MS, MAX_PEERS_WITH_KEYSETS } from "./constants
 import { DropCounter } from "./drops.ts";
 import type { Initiation, LocalHandshakeIdentity } from "./handshake.ts";
 import { IndexTable } from "./index_table.ts";
-import type { Keyset } from "./keyset.ts";
+import { ASYNC_AEAD_MIN_BYTES, type Keyset } from "./keyset.ts";
 import { Peer } from "./peer.ts";
 import type { PeerPath, RelaySender, TunnelEvent } from "./types.ts";
 
 export type SendResult = "sent" | "no_keyset" | "dropped";
+
+/** A sealed frame (or one being sealed off-thread) waiting for the frames before it to leave. */
+interface Outgoing {
+  readonly frame: Uint8Array | Promise<Uint8Array>;
+  readonly path: PeerPath;
+  readonly peerNode: number;
+}
 
 export type IndexEntry =
   | { readonly kind: "keyset"; readonly keyset: Keyset; readonly peer: Peer }
@@ -48,7 +55,23 @@ export class TunnelCore {
   readonly #onEvent: (event: TunnelEvent) => void;
   readonly #maxPeers: number;
   /** Direct sends not yet handed to the network; close() lets them finish (the BYEs among them). */
-  readonly #inflight = new Set<Promise<void>>();
+  #sending = 0;
+  readonly #idleWaiters: (() => void)[] = [];
+  /**
+   * Frames leave in the order they were sealed: while a large frame is sealed off-thread, later frames wait here
+   * behind it (a reordered stream segment would cost the receiver a SACK round and the sender a retransmission).
+   */
+  readonly #outgoing: Outgoing[] = [];
+  #draining: Promise<void> = Promise.resolve();
+  #drainActive = false;
+  readonly #onSent = (): void => {
+    if (--this.#sending > 0) return;
+    for (const wake of this.#idleWaiters.splice(0)) wake();
+  };
+  readonly #onSendError = (err: unknown): void => {
+    this.#onSent();
+    this.#sendFailed(err);
+  };
   closed = false;
 
   constructor(opts: TunnelCoreOptions) {
@@ -116,14 +139,8 @@ export class TunnelCore {
   transmit(frame: Uint8Array, path: PeerPath, peerNode: number): boolean {
     if (this.closed) return false;
     if (path.kind === "direct") {
-      const sending: Promise<void> = this.#conn.send(frame, path.endpoint).then(
-        () => void this.#inflight.delete(sending),
-        (err) => {
-          this.#inflight.delete(sending);
-          this.#sendFailed(err);
-        },
-      );
-      this.#inflight.add(sending);
+      this.#sending++;
+      this.#conn.send(frame, path.endpoint).then(this.#onSent, this.#onSendError);
       return true;
     }
     if (this.#relay === null) {
@@ -144,9 +161,10 @@ export class TunnelCore {
     return true;
   }
 
-  /** Waits until every direct send issued so far has been handed to the network (or failed). */
+  /** Waits until every frame sealed so far has been handed to the network (or failed). */
   async settleSends(): Promise<void> {
-    await Promise.all([...this.#inflight]);
+    while (this.#drainActive) await this.#draining;
+    while (this.#sending > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
   }
 
   #sendFailed(err: unknown): void {
@@ -172,10 +190,53 @@ export class TunnelCore {
       this.drops.add("relay_too_large");
       return "dropped";
     }
-    const frame = keyset.seal(plaintext);
-    if (!this.transmit(frame, path, peer.node)) return "dropped";
+    if (plaintext.length >= ASYNC_AEAD_MIN_BYTES && overlayBytes === null) {
+      // A large control message (an MTU probe) has no order to keep: it must not hold up the frames behind it.
+      this.#sending++;
+      keyset.sealAsync(plaintext).then(
+        (frame) => {
+          this.#onSent();
+          this.transmit(frame, path, peer.node);
+        },
+        this.#onSendError,
+      );
+    } else if (plaintext.length >= ASYNC_AEAD_MIN_BYTES) {
+      this.#queueOut({ frame: keyset.sealAsync(plaintext), path, peerNode: peer.node });
+    } else {
+      const frame = keyset.seal(plaintext);
+      if (this.#outgoing.length > 0) this.#queueOut({ frame, path, peerNode: peer.node });
+      else if (!this.transmit(frame, path, peer.node)) return "dropped";
+    }
     peer.markSent(now, overlayBytes);
     return "sent";
+  }
+
+  #queueOut(item: Outgoing): void {
+    this.#outgoing.push(item);
+    if (this.#drainActive) return;
+    this.#drainActive = true;
+    this.#draining = this.#drain();
+  }
+
+  /** Sends queued frames in order as their sealing completes. */
+  async #drain(): Promise<void> {
+    try {
+      while (this.#outgoing.length > 0) {
+        const head = this.#outgoing[0];
+        let frame: Uint8Array;
+        try {
+          frame = head.frame instanceof Uint8Array ? head.frame : await head.frame;
+        } catch (err) {
+          this.#outgoing.shift();
+          this.#sendFailed(err);
+          continue;
+        }
+        this.#outgoing.shift();
+        this.transmit(frame, head.path, head.peerNode);
+      }
+    } finally {
+      this.#drainActive = false;
+    }
   }
 
   /** Handshakes this node is running as initiator (§10: 256). */

@@ -24,7 +24,7 @@ import {
 import type { TunnelCore } from "./core.ts";
 import { replyPath } from "./endpoint.ts";
 import { isPeerNodeId } from "./handshake.ts";
-import type { Keyset } from "./keyset.ts";
+import { ASYNC_AEAD_MIN_BYTES, type Keyset, type OpenResult } from "./keyset.ts";
 import type { PathManager } from "./paths.ts";
 import type { Peer } from "./peer.ts";
 import type { FrameSource, PathKind } from "./types.ts";
@@ -32,6 +32,15 @@ import type { FrameSource, PathKind } from "./types.ts";
 const PACKET_FIRST_BYTE_MIN = 0x10;
 const PACKET_FIRST_BYTE_MAX = 0x1f;
 const COOKIE_KEEP_MS = 120_000;
+const PILS_TAG_BYTES = 16;
+
+/** A transport frame whose AEAD runs (or ran) off-thread, waiting for its turn to be handled. */
+interface Incoming {
+  readonly opened: Promise<OpenResult> | OpenResult;
+  readonly keyset: Keyset;
+  readonly peer: Peer;
+  readonly source: FrameSource;
+}
 
 export interface SessionHooks {
   /** An overlay packet (first byte 0x10–0x1F) from an authenticated peer. */
@@ -42,12 +51,17 @@ export interface SessionHooks {
   readonly peerActive: (peerNode: number) => boolean;
   /** A keyset became current by any handshake: a handshake of ours still running has nothing left to do. */
   readonly onEstablished: (peer: Peer) => void;
+  /** An MTU_ACK answering one of our probes (§3.5). */
+  readonly onMtuAck?: (peer: Peer, probeId: number, size: number, source: FrameSource) => void;
 }
 
 export class Sessions {
   readonly #core: TunnelCore;
   readonly #paths: PathManager;
   readonly #hooks: SessionHooks;
+  /** Frames are handled in arrival order: while a large one is opened off-thread, later ones wait behind it. */
+  readonly #incoming: Incoming[] = [];
+  #draining = false;
 
   constructor(core: TunnelCore, paths: PathManager, hooks: SessionHooks) {
     this.#core = core;
@@ -137,15 +151,65 @@ export class Sessions {
       return;
     }
     const now = core.now();
-    const opened = keyset.open(frame, now);
+    if (frame.sealed.length - PILS_TAG_BYTES >= ASYNC_AEAD_MIN_BYTES) {
+      this.#queueIn({ opened: keyset.openAsync(frame, now), keyset, peer, source });
+    } else if (this.#incoming.length > 0) {
+      this.#queueIn({ opened: keyset.open(frame, now), keyset, peer, source });
+    } else {
+      this.#opened(keyset.open(frame, now), keyset, peer, source, now);
+    }
+  }
+
+  #opened(opened: OpenResult, keyset: Keyset, peer: Peer, source: FrameSource, now: number): void {
     if (!opened.ok) {
-      core.drops.add(opened.reason);
+      this.#core.drops.add(opened.reason);
       return;
     }
     const confirming = peer.isNext(keyset);
     if (confirming) this.establish(peer, keyset, source);
     else if (keyset === peer.current && opened.raisedMax) this.#paths.onNewestCounter(peer, source);
     this.#dispatch(peer, keyset, opened.plaintext, source, now, confirming);
+  }
+
+  #queueIn(item: Incoming): void {
+    this.#incoming.push(item);
+    if (this.#draining) return;
+    this.#draining = true;
+    this.#drainIn().catch((err) =>
+      this.#core.log.limited("warn", "input_error", "tunnel input failed", { error: String(err) })
+    );
+  }
+
+  /** Handles queued frames in arrival order as their AEAD completes; state may have moved on meanwhile. */
+  async #drainIn(): Promise<void> {
+    const core = this.#core;
+    try {
+      while (this.#incoming.length > 0) {
+        const head = this.#incoming[0];
+        let opened: OpenResult;
+        try {
+          opened = head.opened instanceof Promise ? await head.opened : head.opened;
+        } catch {
+          opened = { ok: false, reason: "auth_fail" };
+        }
+        this.#incoming.shift();
+        if (core.closed) continue;
+        // The keyset may have been wiped or replaced while the frame was being opened.
+        const entry = core.indexes.get(head.keyset.localIndex);
+        if (entry === undefined || entry.kind !== "keyset" || entry.keyset !== head.keyset) {
+          core.drops.add("unknown_index");
+          continue;
+        }
+        try {
+          this.#opened(opened, head.keyset, head.peer, head.source, core.now());
+        } catch (err) {
+          core.drops.add("malformed");
+          core.log.limited("warn", "input_error", "tunnel input failed", { error: String(err) });
+        }
+      }
+    } finally {
+      this.#draining = false;
+    }
   }
 
   #dispatch(
@@ -198,6 +262,7 @@ export class Sessions {
         }
         return;
       case "mtu_ack":
+        this.#hooks.onMtuAck?.(peer, msg.probeId, msg.size, source);
         return;
       case "bye":
         // A peer that says goodbye may come back with a new identity key (rotate-key): look it up afresh.

@@ -89,6 +89,39 @@ Deno.test("open() returns a plain Uint8Array copy-safe plaintext, and empty plai
   assert.ok(empty.ok && empty.plaintext.length === 0);
 });
 
+Deno.test("sealAsync() and openAsync() (WebCrypto) interoperate byte for byte with seal() and open()", async () => {
+  const clock = new ManualClock();
+  const { tx, rx } = pair(clock);
+  const big = randomBytes(16_000);
+  const a = tx.seal(big);
+  const b = await tx.sealAsync(big);
+  const c = tx.seal(Uint8Array.of(0x10));
+  assert.equal(toHex(b.subarray(0, PILS_HEADER_BYTES)), toHex(encodePilsHeader({ receiverIndex: 22, counter: 1n })));
+  const viaAsync = await rx.openAsync(decodePils(a), clock.monotonic());
+  assert.ok(viaAsync.ok && toHex(viaAsync.plaintext) === toHex(big));
+  const viaSync = open(rx, b, clock);
+  assert.ok(viaSync.ok && toHex(viaSync.plaintext) === toHex(big));
+  const small = await rx.openAsync(decodePils(c), clock.monotonic());
+  assert.ok(small.ok && small.raisedMax);
+  assert.equal(rx.receiveMax, 2n);
+});
+
+Deno.test("openAsync() drops tampered frames as auth_fail and replays as replay, leaving the window", async () => {
+  const clock = new ManualClock();
+  const { tx, rx } = pair(clock);
+  const f = await tx.sealAsync(randomBytes(5_000));
+  const bad = f.slice();
+  bad[100] ^= 1;
+  assert.deepEqual(await rx.openAsync(decodePils(bad), clock.monotonic()), { ok: false, reason: "auth_fail" });
+  assert.equal(rx.receiveMax, null);
+  const [first, second] = await Promise.all([
+    rx.openAsync(decodePils(f), clock.monotonic()),
+    rx.openAsync(decodePils(f), clock.monotonic()),
+  ]);
+  assert.ok(first.ok, "the first copy opens");
+  assert.deepEqual(second, { ok: false, reason: "replay" }, "a copy opened concurrently is accepted once");
+});
+
 Deno.test("open() returns the plaintext and reports whether the newest counter rose", () => {
   const clock = new ManualClock();
   const { tx, rx } = pair(clock);

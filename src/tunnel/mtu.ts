@@ -1,0 +1,128 @@
+// Path MTU probing (PROTOCOL-BRIEF §3.5 MTU_PROBE / MTU_ACK, "MAY"): the payload limit of a peer's path is 1,152
+// bytes unless a probe of a larger size was acknowledged on it. Probing is allowed only where the socket sets
+// don't-fragment or the path is loopback; Deno cannot set don't-fragment, so only loopback paths (127.0.0.0/8, ::1)
+// are probed, to one size that suits the receiver's default socket buffer. A new path, the relay, or wiped keys
+// bring the limit back to the default; the owner is told every time the limit changes (streams re-segment).
+import { encodeMtuProbe, HEADER_BYTES, PILS_OVERHEAD_BYTES } from "../wire/mod.ts";
+import { DEFAULT_PATH_PAYLOAD_BYTES } from "./constants.ts";
+import type { TunnelCore } from "./core.ts";
+import { endpointKey } from "./endpoint.ts";
+import type { Peer } from "./peer.ts";
+import type { FrameSource, TunnelEvent } from "./types.ts";
+
+/**
+ * The UDP payload probed on loopback paths. Larger datagrams mean fewer per-packet costs (system calls, AEAD calls,
+ * ACKs), but the receiver's default socket buffer (Linux: 208 KiB) holds only 12 datagrams of 16 KiB and 3 of 64 KiB,
+ * so larger ones turn every burst into losses.
+ */
+export const LOOPBACK_PROBE_DATAGRAM_BYTES = 16_384;
+/** The plaintext of the probe (§3.5: its length is the probed size). */
+export const LOOPBACK_PROBE_PLAINTEXT_BYTES = LOOPBACK_PROBE_DATAGRAM_BYTES - PILS_OVERHEAD_BYTES;
+/** The packet payload limit once the probe is acknowledged: the overlay header (§2.1) comes off the plaintext. */
+export const LOOPBACK_PATH_LIMIT_BYTES = LOOPBACK_PROBE_PLAINTEXT_BYTES - HEADER_BYTES;
+/** An unanswered probe is sent again after this long, at most MTU_PROBE_TRIES_MAX times per path. */
+export const MTU_PROBE_RETRY_MS = 1_000;
+export const MTU_PROBE_TRIES_MAX = 3;
+
+interface PathMtu {
+  /** The direct endpoint this state belongs to. */
+  readonly endpoint: string;
+  limit: number;
+  probeId: number | null;
+  sentAtMs: number;
+  tries: number;
+}
+
+/** A host of the loopback network: the only paths this runtime may probe. */
+export function isLoopbackHost(host: string): boolean {
+  return host.startsWith("127.") || host === "::1";
+}
+
+export class MtuProber {
+  readonly #core: TunnelCore;
+  readonly #onLimit: (peerNode: number, bytes: number) => void;
+  readonly #paths = new Map<number, PathMtu>();
+  #nextProbeId = 1;
+
+  constructor(core: TunnelCore, onLimit: (peerNode: number, bytes: number) => void) {
+    this.#core = core;
+    this.#onLimit = onLimit;
+  }
+
+  /** The payload limit for packets to `peerNode`. */
+  limit(peerNode: number): number {
+    return this.#paths.get(peerNode)?.limit ?? DEFAULT_PATH_PAYLOAD_BYTES;
+  }
+
+  /** Tunnel events: a session on a loopback path is probed; a moved path or wiped keys reset the limit. */
+  onEvent(e: TunnelEvent): void {
+    if (e.type === "keys_wiped" || e.type === "handshake_failed") {
+      this.#reset(e.peer);
+      return;
+    }
+    const peer = this.#core.peers.get(e.peer);
+    if (peer === undefined) return;
+    if (e.type === "path_changed") this.#reset(e.peer);
+    // After the event's own sends (the queue, the key confirmation): the probe must not hold them up.
+    queueMicrotask(() => {
+      if (!this.#core.closed) this.#start(peer);
+    });
+  }
+
+  /** An MTU_ACK: raises the limit when it answers the outstanding probe and came back on the probed path. */
+  onAck(peer: Peer, probeId: number, size: number, source: FrameSource): void {
+    const state = this.#paths.get(peer.node);
+    if (state === undefined || state.probeId !== probeId || size !== LOOPBACK_PROBE_PLAINTEXT_BYTES) return;
+    if (source.kind !== "direct" || endpointKey(source.endpoint) !== state.endpoint) return;
+    state.probeId = null;
+    if (state.limit === LOOPBACK_PATH_LIMIT_BYTES) return;
+    state.limit = LOOPBACK_PATH_LIMIT_BYTES;
+    this.#notify(peer.node, state.limit);
+  }
+
+  /** Retries an unanswered probe; run from the tunnel's tick. */
+  onTick(peer: Peer, nowMs: number): void {
+    const state = this.#paths.get(peer.node);
+    if (state === undefined || state.probeId === null || nowMs - state.sentAtMs < MTU_PROBE_RETRY_MS) return;
+    if (state.tries >= MTU_PROBE_TRIES_MAX) {
+      state.probeId = null;
+      return;
+    }
+    this.#send(peer, state);
+  }
+
+  #start(peer: Peer): void {
+    const path = peer.path;
+    if (path === null || path.kind !== "direct" || !isLoopbackHost(path.endpoint.hostname)) return;
+    const endpoint = endpointKey(path.endpoint);
+    const known = this.#paths.get(peer.node);
+    if (known !== undefined && known.endpoint === endpoint) return;
+    const state: PathMtu = { endpoint, limit: DEFAULT_PATH_PAYLOAD_BYTES, probeId: null, sentAtMs: 0, tries: 0 };
+    this.#paths.set(peer.node, state);
+    this.#send(peer, state);
+  }
+
+  #send(peer: Peer, state: PathMtu): void {
+    const probeId = this.#nextProbeId;
+    this.#nextProbeId = (this.#nextProbeId % 0xffff_ffff) + 1;
+    state.probeId = probeId;
+    state.sentAtMs = this.#core.now();
+    state.tries++;
+    this.#core.sendSealed(peer, encodeMtuProbe(probeId, LOOPBACK_PROBE_PLAINTEXT_BYTES), null);
+  }
+
+  #reset(peerNode: number): void {
+    const state = this.#paths.get(peerNode);
+    if (state === undefined) return;
+    this.#paths.delete(peerNode);
+    if (state.limit !== DEFAULT_PATH_PAYLOAD_BYTES) this.#notify(peerNode, DEFAULT_PATH_PAYLOAD_BYTES);
+  }
+
+  #notify(peerNode: number, bytes: number): void {
+    try {
+      this.#onLimit(peerNode, bytes);
+    } catch (err) {
+      this.#core.log.limited("warn", "path_limit_handler", "path limit handler failed", { error: String(err) });
+    }
+  }
+}
