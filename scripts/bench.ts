@@ -122,7 +122,10 @@ async function main(args: readonly string[]): Promise<number> {
     console.log(table([["Figure", "Value", "Unit", "Method"], ...rows]));
     console.log("");
     if (targets.length > 0) {
-      const checks = targets.map((t) => [t.figure, String(rounded(t.value)), `${t.op} ${t.limit}`, t.met ? "met" : "MISSED"]);
+      const checks = targets.map((t) => {
+        const result = t.met ? "met" : "MISSED";
+        return [t.figure, String(rounded(t.value)), `${t.op} ${t.limit}`, result];
+      });
       console.log(table([["Target", "Value", "Goal", "Result"], ...checks]));
       console.log("");
     }

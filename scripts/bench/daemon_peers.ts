@@ -31,7 +31,13 @@ export const daemonPeersBenchmark: Benchmark = {
           const dir = `${root}/helper${i}`;
           await Deno.mkdir(dir);
           const count = Math.floor(PEERS / HELPER_PROCESSES) + (i < PEERS % HELPER_PROCESSES ? 1 : 0);
-          const args = [dir, registry.ready.registry, registry.ready.beacon ?? "", String(daemon.nodeId), String(count)];
+          const args = [
+            dir,
+            registry.ready.registry,
+            registry.ready.beacon ?? "",
+            String(daemon.nodeId),
+            String(count),
+          ];
           helpers.push(PilotProcess.spawnScript(script, args, { DENO_DIR: daemon.env.DENO_DIR, HOME: dir }));
         }
         const outs = await Promise.all(
@@ -61,7 +67,8 @@ export const daemonPeersBenchmark: Benchmark = {
             key: "daemon_rss_mb_200_peers",
             value: loaded / MIB,
             unit: "MiB",
-            note: `VmRSS with ${PEERS} authenticated tunnels (peers: in-process nodes in ${HELPER_PROCESSES} processes)`,
+            note:
+              `VmRSS with ${PEERS} authenticated tunnels (peers: in-process nodes in ${HELPER_PROCESSES} processes)`,
           },
         ];
       } finally {

@@ -124,7 +124,11 @@ function lists(rows: readonly Record<string, unknown>[], node: number): boolean 
 /** Mutual trust between two daemons (§6.3): `a` requests, `b` approves once the request is pending. */
 export async function trustPair(a: IpcClient, aNode: number, b: IpcClient, bNode: number): Promise<void> {
   await a.request("trust_request", { node: String(bNode), justification: "benchmark" });
-  await until("trust request pending", async () => lists((await b.request("trust_pending")).incoming, aNode), TRUST_WAIT_MS);
+  await until(
+    "trust request pending",
+    async () => lists((await b.request("trust_pending")).incoming, aNode),
+    TRUST_WAIT_MS,
+  );
   await b.request("trust_approve", { node: String(aNode) });
   await withTimeout(
     until("mutual trust", async () => lists((await a.request("trust_list")).trusted, bNode), TRUST_WAIT_MS),

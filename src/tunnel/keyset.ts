@@ -124,6 +124,11 @@ class PilsAead {
     }
   }
 
+  /** Starts importing the WebCrypto key, so the first large frame does not wait for it. */
+  prepare(): void {
+    this.#importKey().catch(() => {});
+  }
+
   #importKey(): Promise<CryptoKey> {
     this.#importing ??= crypto.subtle.importKey("raw", this.#key, "AES-GCM", false, ["encrypt", "decrypt"]).then(
       (key) => this.#subtle = key,
@@ -211,6 +216,12 @@ export class Keyset {
     writePilsHeader(frame, 0, { receiverIndex: this.remoteIndex, counter });
     this.#send.seal(frame, plaintext);
     return frame;
+  }
+
+  /** Readies both keys for sealAsync() / openAsync() ahead of the first large frame either way. */
+  prepareAsync(): void {
+    this.#send.prepare();
+    this.#receive.prepare();
   }
 
   /** seal() with the AEAD on WebCrypto (for plaintexts of ASYNC_AEAD_MIN_BYTES and more); the counter is taken now. */

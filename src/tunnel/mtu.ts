@@ -108,6 +108,8 @@ export class MtuProber {
     state.probeId = probeId;
     state.sentAtMs = this.#core.now();
     state.tries++;
+    // Large frames use the WebCrypto keys from now on, in both directions.
+    peer.current?.prepareAsync();
     this.#core.sendSealed(peer, encodeMtuProbe(probeId, LOOPBACK_PROBE_PLAINTEXT_BYTES), null);
   }
 

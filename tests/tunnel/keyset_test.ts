@@ -118,8 +118,8 @@ Deno.test("openAsync() drops tampered frames as auth_fail and replays as replay,
     rx.openAsync(decodePils(f), clock.monotonic()),
     rx.openAsync(decodePils(f), clock.monotonic()),
   ]);
-  assert.ok(first.ok, "the first copy opens");
-  assert.deepEqual(second, { ok: false, reason: "replay" }, "a copy opened concurrently is accepted once");
+  const outcomes = [first, second].map((r) => r.ok ? "ok" : r.reason).sort();
+  assert.deepEqual(outcomes, ["ok", "replay"], "two copies opened concurrently: one accepted, one a replay");
 });
 
 Deno.test("open() returns the plaintext and reports whether the newest counter rose", () => {
