@@ -31,6 +31,8 @@ export interface DataPlaneOptions {
   /** Binds a fresh socket on `port` (0: any), for the tunnel that replaces the current one. */
   readonly rebind: (port: number) => PacketConn;
   readonly keyResolver: KeyResolver;
+  /** The trust store's pin of a node's identity key, if any (answers a PILH without a registry round trip). */
+  readonly pinnedKey?: (node: number) => Uint8Array | null;
   readonly beaconAddress: () => Endpoint | null;
   readonly onBeaconMessage: (bytes: Uint8Array) => void;
   readonly sendViaRelay: RelaySender;
@@ -208,6 +210,7 @@ export class DataPlane implements AsyncDisposable {
       nodeId: o.nodeId,
       identity,
       keyResolver: o.keyResolver,
+      pinnedKey: o.pinnedKey,
       onPacket: (peer, plaintext) => this.packetIn.handle(peer, plaintext),
       onBeaconMessage: o.onBeaconMessage,
       beaconAddress: o.beaconAddress,

@@ -38,6 +38,8 @@ export interface DialerDeps {
   readonly registry: () => RegistryClient;
   /** Each successful lookup (for the hostname cache). */
   readonly onLookup?: (node: number, hostname: string | undefined) => void;
+  /** Starts fetching the peer's keys while the lookup runs (the handshake needs both; one round trip, not two). */
+  readonly prefetchKeys?: (node: number) => void;
   readonly clock: Clock;
   readonly log: Logger;
   readonly random?: () => number;
@@ -192,6 +194,7 @@ export class Dialer implements AsyncDisposable {
     const startedAt = d.clock.monotonic();
     const left = () => Math.max(1, timeoutMs - (d.clock.monotonic() - startedAt));
     this.#dialed.add(peer);
+    d.prefetchKeys?.(peer);
     const candidates = await withDeadline(this.#candidates(peer), left(), () => new Error("lookup timed out"))
       .catch(() => [] as Endpoint[]);
     const tunnel = d.tunnel();

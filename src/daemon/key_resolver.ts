@@ -54,6 +54,11 @@ export class KeyResolver {
     },
   };
 
+  /** Starts a `get_keys` for `node` unless an answer is shared already; a later tunnelKeys() joins it. */
+  prefetch(node: number): void {
+    void this.#fetch(node, false);
+  }
+
   /** Forgets the answer for `node` (its pin changed, or it said BYE and may come back with a new key). */
   forget(node: number): void {
     this.#cache.delete(node);

@@ -132,6 +132,7 @@ export async function assembleNode(input: AssembleInput): Promise<NodeParts> {
       conn: input.udp,
       rebind: input.rebind,
       keyResolver: (node, hint) => keys.tunnelKeys(node, trust, hint),
+      pinnedKey: (node) => trust.pinnedKey(node),
       beaconAddress: () => input.beaconAddress.current(),
       onBeaconMessage: (bytes) => late.beacon?.handle(bytes),
       sendViaRelay: (dst, inner) => late.beacon?.relay(dst, inner),
@@ -169,6 +170,7 @@ export async function assembleNode(input: AssembleInput): Promise<NodeParts> {
       hasSession: (peer) => plane.hasSession(peer),
       registry,
       onLookup: (node, hostname) => state.rememberHostname(node, hostname),
+      prefetchKeys: (node) => keys.prefetch(node),
       clock,
       log: log.child("dialer"),
     });

@@ -71,8 +71,9 @@ export async function startServices(i: ServicesInput): Promise<NodeServices> {
   };
   try {
     await exchange.start();
-    const hostname = i.hostname;
-    const host = (port: number, service: Parameters<typeof ServiceHost.start>[2], name: string) => {
+    // Only the data exchange shows the peer's hostname (inbox entries); the others never wait for a lookup.
+    const host = (port: number, service: Parameters<typeof ServiceHost.start>[2], name: string, named = false) => {
+      const hostname = named ? i.hostname : undefined;
       hosts.push(ServiceHost.start(i.stack, port, service, { log: log.child(name), hostname }));
       i.ports.add("stream", port);
     };
@@ -86,7 +87,7 @@ export async function startServices(i: ServicesInput): Promise<NodeServices> {
       }),
       "trust",
     );
-    host(DATA_EXCHANGE_PORT, exchange, "exchange");
+    host(DATA_EXCHANGE_PORT, exchange, "exchange", true);
     host(EVENT_STREAM_PORT, broker, "events");
   } catch (err) {
     await close();

@@ -29,10 +29,18 @@ export class Responder {
   readonly #lookups: KeyLookups;
   readonly #flood: FloodGuard;
   readonly #cookies: CookieSecret;
+  readonly #pinned: (node: number) => Uint8Array | null;
   /** When each node's key was last fetched again because its PILH carried a newer binding. */
   readonly #newerBindingRefetch = new Map<number, number>();
 
-  constructor(core: TunnelCore, lookups: KeyLookups, flood: FloodGuard, cookies: CookieSecret) {
+  constructor(
+    core: TunnelCore,
+    lookups: KeyLookups,
+    flood: FloodGuard,
+    cookies: CookieSecret,
+    pinned: (node: number) => Uint8Array | null = () => null,
+  ) {
+    this.#pinned = pinned;
     this.#core = core;
     this.#lookups = lookups;
     this.#flood = flood;
@@ -83,6 +91,13 @@ export class Responder {
     const cached = known?.identityKey;
     if (cached !== undefined && cached !== null && now - cached.fetchedAtMs < KEY_CACHE_MS) {
       this.#finish(hello, source, cached.publicKey, cached.fetchedAtMs);
+      return;
+    }
+    // A pinned key needs no registry round trip when the binding verifies under it (the usual case for a trusted
+    // peer that restarted); otherwise the resolver decides (key chain, §6.3).
+    const pin = this.#pinned(hello.initiatorNode);
+    if (pin !== null && verifyNoiseBinding(pin, hello.initiatorStatic, hello.noiseIssuedAt, hello.noiseSig)) {
+      this.#finish(hello, source, pin, now);
       return;
     }
     const started = this.#lookups.lookup(hello.initiatorNode, (r) => this.#onLookup(hello, source, r));

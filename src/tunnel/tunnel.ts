@@ -41,6 +41,11 @@ export interface TunnelOptions {
   readonly identity: Identity;
   /** Ed25519 identity key (and noise binding) of a node: trust-store pin or registry `get_keys`. */
   readonly keyResolver: KeyResolver;
+  /**
+   * A locally pinned identity key (trust store), if any: a PILH whose binding verifies under it is answered at once;
+   * one that does not (the node may have rotated its key) goes through `keyResolver` as usual.
+   */
+  readonly pinnedKey?: (nodeId: number) => Uint8Array | null;
   /** An authenticated overlay packet (first byte 0x10–0x1F) and the path it came by. */
   readonly onPacket: (peerNode: number, plaintext: Uint8Array, path: PathKind) => void;
   /** A beacon message (first byte < 0x10) from the configured beacon address. */
@@ -118,7 +123,8 @@ export class Tunnel implements AsyncDisposable {
     initiator = new Initiator(this.#core, this.#dialLookups, this.#sessions);
     this.#initiator = initiator;
     const flood = new FloodGuard(clock.monotonic());
-    this.#responder = new Responder(this.#core, this.#lookups, flood, new CookieSecret(clock, random));
+    const pinned = opts.pinnedKey ?? (() => null);
+    this.#responder = new Responder(this.#core, this.#lookups, flood, new CookieSecret(clock, random), pinned);
     this.#ticker = new Ticker(
       opts.scheduler ?? realScheduler,
       () => this.tick(),

@@ -118,3 +118,31 @@ Deno.test("KeyResolver.forget() drops the shared answer (a peer's BYE)", async (
   await r.resolver.tunnelKeys(NODE, pins(null));
   assert.equal(r.calls(), 2);
 });
+
+Deno.test("KeyResolver.prefetch() starts the get_keys a later tunnelKeys() joins: one round trip", async () => {
+  const id = generateIdentity();
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => release = resolve);
+  let calls = 0;
+  const registry = {
+    getKeys: async () => {
+      calls++;
+      await gate;
+      return reply(id);
+    },
+  } as unknown as RegistryClient;
+  const resolver = new KeyResolver({
+    registry: () => registry,
+    clock: new ManualClock(),
+    log: new Logger({ sink: new MemorySink() }),
+  });
+  resolver.prefetch(NODE);
+  assert.equal(calls, 1, "the prefetch asked at once");
+  const keys = resolver.tunnelKeys(NODE, pins(null));
+  release();
+  const got = await keys;
+  assert.ok(got !== null && bytesEqual(got.publicKey, id.publicKey));
+  assert.equal(calls, 1, "tunnelKeys joined the prefetch");
+  resolver.prefetch(NODE);
+  assert.equal(calls, 1, "a shared answer is not fetched again");
+});

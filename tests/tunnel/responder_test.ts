@@ -95,3 +95,56 @@ Deno.test("a BYE drops the peer's cached key: its next PILH is looked up again",
   assert.deepEqual(calls.slice(before), [{ node: A }]);
   await wire.closeAll();
 });
+
+Deno.test("a pinned key whose binding verifies answers a PILH without asking the resolver", async () => {
+  const clock = new ManualClock();
+  const wire = new TestWire(clock);
+  const calls: number[] = [];
+  const a = wire.add(A, "10.0.0.1");
+  const b = wire.add(B, "10.0.0.2", {
+    keyResolver: (node) => {
+      calls.push(node);
+      return wire.registry.get(node) ?? null;
+    },
+    pinnedKey: (node) => node === A ? a.identity.publicKey : null,
+  });
+  const connecting = a.tunnel.connect(B, [b.conn.localAddr], 20_000);
+  wire.flush();
+  await connecting;
+  assert.deepEqual(calls, [], "the pin answered");
+  assert.equal(b.tunnel.peers().find((p) => p.node_id === A)?.authenticated, true);
+  await wire.closeAll();
+});
+
+Deno.test("a pin the binding does not verify under falls back to the resolver (a rotated key)", async () => {
+  const clock = new ManualClock();
+  const wire = new TestWire(clock);
+  const calls: number[] = [];
+  const stalePin = generateIdentity(clock).publicKey;
+  const a = wire.add(A, "10.0.0.1");
+  const b = wire.add(B, "10.0.0.2", {
+    keyResolver: (node) => {
+      calls.push(node);
+      return wire.registry.get(node) ?? null;
+    },
+    pinnedKey: (node) => node === A ? stalePin : null,
+  });
+  const connecting = a.tunnel.connect(B, [b.conn.localAddr], 20_000);
+  wire.flush();
+  await connecting;
+  assert.deepEqual(calls, [A], "the resolver was asked once");
+  assert.equal(b.tunnel.dropCount("hs_bad_binding"), 0);
+  await wire.closeAll();
+});
+
+Deno.test("a forged PILH for a pinned node is refused when neither the pin nor the registry key verifies it", () => {
+  const clock = new ManualClock();
+  const wire = new TestWire(clock);
+  const a = wire.add(A, "10.0.0.1");
+  const b = wire.add(B, "10.0.0.2", { pinnedKey: (node) => node === A ? a.identity.publicKey : null });
+  const mallory = rebind(generateIdentity(clock), a.identity.noiseIssuedAt);
+  b.tunnel.handleDatagram(initiation(mallory, b.identity, clock, 5), a.conn.localAddr);
+  assert.equal(b.tunnel.dropCount("hs_bad_binding"), 1);
+  assert.equal(b.conn.sent.filter((s) => magicOf(s.data) === "PILR").length, 0);
+  return wire.closeAll();
+});
