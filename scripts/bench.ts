@@ -1,6 +1,7 @@
 // `deno task bench [--quick] [--json] [--only <name,…>]`: runs the benchmarks of scripts/bench/entries.ts (real
 // processes on loopback), prints a human table and, as the LAST stdout line, one JSON object: every figure and ratio
 // as a number, plus `machine` and `quick`. Progress goes to stderr. Method and results: docs/BENCHMARKS.md.
+import { acceleratorStatus } from "../src/crypto/openssl_gcm.ts";
 import { BENCHMARKS, RATIOS } from "./bench/entries.ts";
 import { checkTargets, derive } from "./bench/targets.ts";
 import type { BenchContext, BenchFigure } from "./bench/types.ts";
@@ -55,6 +56,7 @@ async function machine(): Promise<Record<string, unknown>> {
     v8: Deno.version.v8,
     os: Deno.build.os,
     arch: Deno.build.arch,
+    aead: acceleratorStatus(),
   };
 }
 

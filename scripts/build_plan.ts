@@ -20,7 +20,9 @@ export const BUILD_TARGETS: readonly BuildTarget[] = [
 
 /**
  * What the program touches: sockets (net), its home and files it sends (read/write), settings (env), `daemon start`
- * and `gateway start` re-running the binary (run), OS and hostname facts for `version` and `info` (sys). No FFI.
+ * and `gateway start` re-running the binary (run), OS and hostname facts for `version` and `info` (sys), and the
+ * system's libcrypto and libc through FFI (the AES-GCM accelerator and the UDP socket buffers; both fall back when
+ * absent).
  */
 export const COMPILE_PERMISSIONS: readonly string[] = [
   "--allow-net",
@@ -29,6 +31,7 @@ export const COMPILE_PERMISSIONS: readonly string[] = [
   "--allow-env",
   "--allow-run",
   "--allow-sys",
+  "--allow-ffi",
 ];
 
 /** Unstable APIs in use: `Deno.listenDatagram` (UDP). Mirrors deno.json "unstable". */

@@ -6,7 +6,7 @@
 // and open it (replay window included). A window of bytes in flight, moved by the receiver's count reports, keeps the
 // socket buffers from overflowing, as the stream transport's window does. The figure counts segment payload bytes
 // (what a stream could carry in those datagrams), so `stream_throughput_MBps` divides by it directly.
-import { ASYNC_AEAD_MIN_BYTES, Keyset } from "../../src/tunnel/keyset.ts";
+import { asyncAeadMinBytes, Keyset } from "../../src/tunnel/keyset.ts";
 import { LOOPBACK_PATH_LIMIT_BYTES } from "../../src/tunnel/mtu.ts";
 import { randomBytes, toHex } from "../../src/util/bytes.ts";
 import { HEADER_BYTES, PILS_OVERHEAD_BYTES } from "../../src/wire/mod.ts";
@@ -114,7 +114,7 @@ class Sender {
   /** The tunnel's choice of AEAD path for this size (core.ts sendSealed). */
   #seal(): Uint8Array | Promise<Uint8Array> {
     const p = this.#plaintext;
-    return p.length >= ASYNC_AEAD_MIN_BYTES ? this.#keyset.sealAsync(p) : this.#keyset.seal(p);
+    return p.length >= asyncAeadMinBytes() ? this.#keyset.sealAsync(p) : this.#keyset.seal(p);
   }
 
   #inFlight(): number {

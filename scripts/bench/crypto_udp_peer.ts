@@ -1,9 +1,10 @@
 // Benchmark peer of `crypto_udp_ceiling_MBps`: the receiving end of the minimal encrypt → UDP → decrypt loop. It
 // opens every PILS frame with the tunnel's own Keyset, choosing the AEAD path by size exactly as the tunnel does
-// (node:crypto in line below ASYNC_AEAD_MIN_BYTES, WebCrypto off-thread above it, handled in arrival order), counts
+// (libcrypto through FFI when available, else node:crypto in line below asyncAeadMinBytes() and WebCrypto off-thread
+// above it, handled in arrival order), counts
 // the authentic frames and reports the count to the sender: every N frames, and at once when asked (a 4-byte query
 // carrying its id). Prints `{"port":N}` once bound. Arguments: the receive key as hex, N.
-import { ASYNC_AEAD_MIN_BYTES, Keyset, type OpenResult } from "../../src/tunnel/keyset.ts";
+import { asyncAeadMinBytes, Keyset, type OpenResult } from "../../src/tunnel/keyset.ts";
 import { decodePils, type PilsFrame } from "../../src/wire/mod.ts";
 import { fromHex, randomBytes } from "../../src/util/bytes.ts";
 
@@ -53,7 +54,7 @@ class Receiver {
         this.#bad++;
         continue;
       }
-      if (frame.sealed.length - TAG_BYTES >= ASYNC_AEAD_MIN_BYTES) {
+      if (frame.sealed.length - TAG_BYTES >= asyncAeadMinBytes()) {
         this.#queue.push({ opened: this.#keyset.openAsync(frame, performance.now()) });
         if (!this.#draining) this.#drain().catch(() => {});
       } else {

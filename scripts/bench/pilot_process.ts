@@ -30,6 +30,14 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, message: s
   }
 }
 
+/**
+ * Extra `deno run` flags for every child, from PILOT_BENCH_DENO_FLAGS (space-separated), e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the daemons of a benchmark.
+ */
+function extraDenoFlags(): string[] {
+  return (Deno.env.get("PILOT_BENCH_DENO_FLAGS") ?? "").split(" ").filter((f) => f !== "");
+}
+
 export class PilotProcess implements AsyncDisposable {
   readonly #child: Deno.ChildProcess;
   readonly #pumps: Promise<void>;
@@ -64,7 +72,7 @@ export class PilotProcess implements AsyncDisposable {
   /** Starts another script of this repository (a benchmark peer) the same way. */
   static spawnScript(script: string, args: readonly string[], env: Record<string, string> = {}): PilotProcess {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", script, ...args],
+      args: ["run", ...extraDenoFlags(), "-A", script, ...args],
       cwd: REPO_ROOT,
       env: { NO_COLOR: "1", ...env },
       stdin: "null",

@@ -1,9 +1,11 @@
 // AES-256-GCM (PROTOCOL-BRIEF §0, §3.5): the per-packet AEAD keyed by a Noise cipher key, with the Noise AESGCM nonce
 // `00 00 00 00 ‖ counter u64` and the 16-byte tag appended, plus one-shot seal/open for the PILC cookie (§3.9).
-// The packet path runs on node:crypto (native, synchronous; see tests/crypto/aead_bench.ts for why); @noble/ciphers
-// is the reference implementation the vector tests compare it against, and the fallback.
+// The packet path runs on the system's libcrypto through FFI when it can be loaded (openssl_gcm.ts), else on
+// node:crypto (native, synchronous); @noble/ciphers is the reference implementation the vector tests compare them
+// against.
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { gcm } from "@noble/ciphers/aes.js";
+import { openSslGcm } from "./openssl_gcm.ts";
 import { InvalidArgumentError } from "../util/errors.ts";
 
 export const AES_256_KEY_BYTES = 32;
@@ -83,6 +85,33 @@ export function nativeAesGcm(key: Uint8Array): AesGcm {
   };
 }
 
+/** AES-256-GCM on libcrypto through FFI (openssl_gcm.ts); null when the accelerator is not available here. */
+export function openSslAesGcm(key: Uint8Array): AesGcm | null {
+  const accel = openSslGcm();
+  if (accel === null) return null;
+  checkKey(key);
+  const ownKey = key.slice();
+  return {
+    seal(nonce, plaintext, aad) {
+      checkNonce(nonce);
+      const n = plaintext.length;
+      const out = new Uint8Array(n + GCM_TAG_BYTES);
+      if (!accel.seal(ownKey, nonce, aad, plaintext, out.subarray(0, n), out.subarray(n))) {
+        throw new Error("AES-GCM seal failed in libcrypto");
+      }
+      return out;
+    },
+    open(nonce, ciphertextAndTag, aad) {
+      checkNonce(nonce);
+      if (ciphertextAndTag.length < GCM_TAG_BYTES) return null;
+      const split = ciphertextAndTag.length - GCM_TAG_BYTES;
+      const out = new Uint8Array(split);
+      const body = ciphertextAndTag.subarray(0, split);
+      return accel.open(ownKey, nonce, aad, body, ciphertextAndTag.subarray(split), out) ? out : null;
+    },
+  };
+}
+
 /** A plain Uint8Array over a Buffer's bytes; copies only when the Buffer views a shared pool callers must not see. */
 function plainBytes(buf: Uint8Array): Uint8Array {
   if (buf.byteOffset === 0 && buf.buffer.byteLength === buf.length) return new Uint8Array(buf.buffer);
@@ -120,9 +149,9 @@ function counterAead(inner: AesGcm): Aead {
   };
 }
 
-/** The per-packet AEAD (native). */
+/** The per-packet AEAD: libcrypto when available, else node:crypto. */
 export function createAead(key: Uint8Array): Aead {
-  return counterAead(nativeAesGcm(key));
+  return counterAead(openSslAesGcm(key) ?? nativeAesGcm(key));
 }
 
 /** The same AEAD on @noble/ciphers (reference and fallback). */

@@ -3,9 +3,15 @@
 // is counted and the loop goes on. Source addresses have IPv4-mapped IPv6 normalised to IPv4 (§3.1, §3.9).
 import { ipFromText, ipToText } from "../wire/ip.ts";
 import type { Datagram, NetAddr, PacketConn } from "./packet_conn.ts";
+import { raiseUdpBuffers, type SocketBuffers } from "./socket_buffers.ts";
 
 /** The largest UDP payload (IPv4: 65,535 − 20 − 8); the receive buffer never needs more. */
 export const UDP_MAX_PAYLOAD_BYTES = 65_507;
+/**
+ * Kernel receive and send buffer asked for (socket_buffers.ts): 4 MiB holds a full receive window of large
+ * datagrams, so a burst from a fast peer is not lost in the kernel. The kernel may grant less.
+ */
+export const UDP_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 /** Datagrams held for a slow reader before new ones are dropped. */
 export const UDP_RECEIVE_QUEUE_MAX = 4096;
 /** After this many receive errors in a row the loop pauses briefly instead of spinning. */
@@ -21,6 +27,8 @@ export interface UdpListenOptions {
   /** Local port; 0 (default) picks a free one. */
   readonly port?: number;
   readonly receiveQueueMax?: number;
+  /** Kernel buffer size to ask for (default UDP_SOCKET_BUFFER_BYTES); 0 keeps the system default. */
+  readonly socketBufferBytes?: number;
 }
 
 /** The canonical text of an address's host: IPv4-mapped IPv6 becomes dotted IPv4; non-IP names are kept. */
@@ -32,6 +40,8 @@ export function normalizeHost(hostname: string): string {
 
 export class UdpPacketConn implements PacketConn {
   readonly localAddr: NetAddr;
+  /** The kernel buffers after asking for larger ones; null when they could not be changed (system default). */
+  socketBuffers: SocketBuffers | null = null;
   readonly #socket: Deno.DatagramConn;
   readonly #dualStack: boolean;
   readonly #queueMax: number;
@@ -65,7 +75,10 @@ export class UdpPacketConn implements PacketConn {
       hostname: opts.hostname ?? "0.0.0.0",
       port: opts.port ?? 0,
     });
-    return new UdpPacketConn(socket, opts.receiveQueueMax ?? UDP_RECEIVE_QUEUE_MAX);
+    const conn = new UdpPacketConn(socket, opts.receiveQueueMax ?? UDP_RECEIVE_QUEUE_MAX);
+    const bytes = opts.socketBufferBytes ?? UDP_SOCKET_BUFFER_BYTES;
+    if (bytes > 0) conn.socketBuffers = raiseUdpBuffers(conn.localAddr.port, conn.#dualStack, bytes);
+    return conn;
   }
 
   /** Datagrams dropped because the reader fell behind. */

@@ -9,7 +9,7 @@ import { HANDSHAKE_TIMESTAMP_SKEW_MS, MAX_PEERS_WITH_KEYSETS } from "./constants
 import { DropCounter } from "./drops.ts";
 import type { Initiation, LocalHandshakeIdentity } from "./handshake.ts";
 import { IndexTable } from "./index_table.ts";
-import { ASYNC_AEAD_MIN_BYTES, type Keyset } from "./keyset.ts";
+import { asyncAeadMinBytes, type Keyset } from "./keyset.ts";
 import { Peer } from "./peer.ts";
 import type { PeerPath, RelaySender, TunnelEvent } from "./types.ts";
 
@@ -190,7 +190,7 @@ export class TunnelCore {
       this.drops.add("relay_too_large");
       return "dropped";
     }
-    if (plaintext.length >= ASYNC_AEAD_MIN_BYTES && overlayBytes === null) {
+    if (plaintext.length >= asyncAeadMinBytes() && overlayBytes === null) {
       // A large control message (an MTU probe) has no order to keep: it must not hold up the frames behind it.
       this.#sending++;
       keyset.sealAsync(plaintext).then(
@@ -200,7 +200,7 @@ export class TunnelCore {
         },
         this.#onSendError,
       );
-    } else if (plaintext.length >= ASYNC_AEAD_MIN_BYTES) {
+    } else if (plaintext.length >= asyncAeadMinBytes()) {
       this.#queueOut({ frame: keyset.sealAsync(plaintext), path, peerNode: peer.node });
     } else {
       const frame = keyset.seal(plaintext);

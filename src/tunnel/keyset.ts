@@ -2,6 +2,7 @@
 // window (PROTOCOL-BRIEF §3.5 PILS seal/open, §3.6 replay window, §3.7 rekey and reject limits).
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { AES_256_KEY_BYTES, GCM_NONCE_BYTES, GCM_TAG_BYTES, ReplayWindow } from "../crypto/mod.ts";
+import { type OpenSslGcm, openSslGcm } from "../crypto/openssl_gcm.ts";
 import { PILS_HEADER_BYTES, type PilsFrame, writePilsHeader } from "../wire/mod.ts";
 import {
   REJECT_AFTER_MESSAGES,
@@ -39,12 +40,20 @@ const GCM_ALGORITHM = "aes-256-gcm";
 const GCM_TAG_BITS = GCM_TAG_BYTES * 8;
 
 /**
- * Plaintexts from this size up are sealed and opened on WebCrypto instead of node:crypto. Both are AES-256-GCM with
- * the same bytes; WebCrypto costs a thread hop per call (about 20 µs) but uses the CPU's AES instructions, so it is
- * several times faster per byte: the segments of paths whose MTU was raised by probing (§3.5) go there, everything
- * of the default size (1,152-byte segments, ACKs, control) stays synchronous.
+ * Without the OpenSSL accelerator (crypto/openssl_gcm.ts), plaintexts from this size up are sealed and opened on
+ * WebCrypto instead of node:crypto. Both are AES-256-GCM with the same bytes; WebCrypto costs a thread hop per call
+ * (about 20 µs) but is faster per byte: the segments of paths whose MTU was raised by probing (§3.5) go there,
+ * everything of the default size (1,152-byte segments, ACKs, control) stays synchronous.
  */
 export const ASYNC_AEAD_MIN_BYTES = 4096;
+
+/**
+ * The plaintext size from which sealAsync() / openAsync() should be used: ASYNC_AEAD_MIN_BYTES on node:crypto, never
+ * with the accelerator (synchronous and ~15× faster than either).
+ */
+export function asyncAeadMinBytes(): number {
+  return openSslGcm() === null ? ASYNC_AEAD_MIN_BYTES : Number.POSITIVE_INFINITY;
+}
 
 /**
  * AES-256-GCM of PILS frames (§3.5) on node:crypto, the native implementation crypto/aead.ts uses for packets, cut
@@ -55,6 +64,7 @@ export const ASYNC_AEAD_MIN_BYTES = 4096;
 class PilsAead {
   readonly #key: Uint8Array<ArrayBuffer>;
   readonly #nonce = new Uint8Array(GCM_NONCE_BYTES);
+  readonly #accel: OpenSslGcm | null;
   /** The WebCrypto key, imported on first use. */
   #subtle: CryptoKey | null = null;
   #importing: Promise<CryptoKey> | null = null;
@@ -62,12 +72,26 @@ class PilsAead {
   constructor(key: Uint8Array) {
     if (key.length !== AES_256_KEY_BYTES) throw new RangeError(`invalid AES-256-GCM key: ${key.length} bytes`);
     this.#key = key.slice();
+    this.#accel = openSslGcm();
   }
 
   /** Fills `frame` after its header (bytes 0–15, the AAD) with the ciphertext of `plaintext` and the tag. */
   seal(frame: Uint8Array, plaintext: Uint8Array): void {
     const header = frame.subarray(0, PILS_HEADER_BYTES);
     this.#nonce.set(header.subarray(HEADER_COUNTER_OFFSET, PILS_HEADER_BYTES), NONCE_COUNTER_OFFSET);
+    if (this.#accel !== null) {
+      const end = PILS_HEADER_BYTES + plaintext.length;
+      const ok = this.#accel.seal(
+        this.#key,
+        this.#nonce,
+        header,
+        plaintext,
+        frame.subarray(PILS_HEADER_BYTES, end),
+        frame.subarray(end, end + GCM_TAG_BYTES),
+      );
+      if (!ok) throw new Error("AES-GCM seal failed in libcrypto");
+      return;
+    }
     const cipher = createCipheriv(GCM_ALGORITHM, this.#key, this.#nonce);
     cipher.setAAD(header);
     if (plaintext.length > 0) frame.set(cipher.update(plaintext), PILS_HEADER_BYTES);
@@ -80,6 +104,18 @@ class PilsAead {
     if (sealed.length < GCM_TAG_BYTES) return null;
     this.#nonce.set(header.subarray(HEADER_COUNTER_OFFSET, PILS_HEADER_BYTES), NONCE_COUNTER_OFFSET);
     const split = sealed.length - GCM_TAG_BYTES;
+    if (this.#accel !== null) {
+      const body = new Uint8Array(split);
+      const ok = this.#accel.open(
+        this.#key,
+        this.#nonce,
+        header,
+        sealed.subarray(0, split),
+        sealed.subarray(split),
+        body,
+      );
+      return ok ? body : null;
+    }
     const decipher = createDecipheriv(GCM_ALGORITHM, this.#key, this.#nonce);
     decipher.setAAD(header);
     decipher.setAuthTag(sealed.subarray(split));

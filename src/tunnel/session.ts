@@ -24,7 +24,7 @@ import {
 import type { TunnelCore } from "./core.ts";
 import { replyPath } from "./endpoint.ts";
 import { isPeerNodeId } from "./handshake.ts";
-import { ASYNC_AEAD_MIN_BYTES, type Keyset, type OpenResult } from "./keyset.ts";
+import { asyncAeadMinBytes, type Keyset, type OpenResult } from "./keyset.ts";
 import type { PathManager } from "./paths.ts";
 import type { Peer } from "./peer.ts";
 import type { FrameSource, PathKind } from "./types.ts";
@@ -151,7 +151,7 @@ export class Sessions {
       return;
     }
     const now = core.now();
-    if (frame.sealed.length - PILS_TAG_BYTES >= ASYNC_AEAD_MIN_BYTES) {
+    if (frame.sealed.length - PILS_TAG_BYTES >= asyncAeadMinBytes()) {
       this.#queueIn({ opened: keyset.openAsync(frame, now), keyset, peer, source });
     } else if (this.#incoming.length > 0) {
       this.#queueIn({ opened: keyset.open(frame, now), keyset, peer, source });

@@ -11,7 +11,8 @@
 import assert from "node:assert/strict";
 import { ed25519Verify, ed25519VerifyReference } from "../../src/crypto/ed25519.ts";
 import { x25519Shared } from "../../src/crypto/x25519.ts";
-import { type AesGcm, nativeAesGcm, nobleAesGcm, webCryptoAesGcm } from "../../src/crypto/aead.ts";
+import { type AesGcm, nativeAesGcm, nobleAesGcm, openSslAesGcm, webCryptoAesGcm } from "../../src/crypto/aead.ts";
+import { openSslGcm } from "../../src/crypto/openssl_gcm.ts";
 import { concatBytes, fromHex, toHex } from "../../src/util/bytes.ts";
 import { InvalidArgumentError } from "../../src/util/errors.ts";
 
@@ -118,6 +119,8 @@ const GCM_IMPLEMENTATIONS: AnyGcm[] = [
     seal: async (key, nonce, pt, aad) => await (await webCryptoAesGcm(key)).seal(nonce, pt, aad),
     open: async (key, nonce, ct, aad) => await (await webCryptoAesGcm(key)).open(nonce, ct, aad),
   },
+  // The FFI accelerator, where this machine has a libcrypto (tests/crypto/openssl_gcm_test.ts says whether it must).
+  ...(openSslGcm() === null ? [] : [fromSync("libcrypto (FFI)", (key) => openSslAesGcm(key)!)]),
 ];
 
 Deno.test("AES-GCM: node:crypto, WebCrypto and noble agree with every AES-256 / 96-bit IV Wycheproof vector", async () => {

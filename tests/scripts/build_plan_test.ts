@@ -31,6 +31,7 @@ Deno.test("compileArgs() grants exactly the permissions the program needs and un
     "--allow-env",
     "--allow-run",
     "--allow-sys",
+    "--allow-ffi",
     "--unstable-net",
     "--target",
     "x86_64-pc-windows-msvc",
@@ -38,7 +39,7 @@ Deno.test("compileArgs() grants exactly the permissions the program needs and un
     "/out/pilotctl-windows-x64.exe",
     "main.ts",
   ]);
-  assert.ok(!args.includes("--allow-all") && !args.includes("-A") && !args.includes("--allow-ffi"));
+  assert.ok(!args.includes("--allow-all") && !args.includes("-A"));
 });
 
 Deno.test("the runtime archive is looked up where deno compile caches it", () => {
@@ -74,7 +75,7 @@ Deno.test("shellQuote() leaves plain words alone and single-quotes the rest", ()
 Deno.test("compileCommandLine() prints the deno compile invocation a shell runs unchanged", () => {
   assert.equal(
     compileCommandLine(compileArgs(BUILD_TARGETS[0], "/tmp/my out", "/src/main.ts")),
-    "deno compile --allow-net --allow-read --allow-write --allow-env --allow-run --allow-sys --unstable-net " +
+    "deno compile --allow-net --allow-read --allow-write --allow-env --allow-run --allow-sys --allow-ffi --unstable-net " +
       "--target x86_64-unknown-linux-gnu --output '/tmp/my out/pilotctl-linux-x64' /src/main.ts",
   );
 });
