@@ -1,32 +1,33 @@
 // `crypto_udp_ceiling_MBps`: the ceiling of this runtime for the tunnel's data path. A minimal loop between two
 // processes does exactly the per-datagram work the tunnel cannot avoid, and nothing else: seal an overlay-sized
-// plaintext with the tunnel's own Keyset (AES-256-GCM, PILS header as AAD, the AEAD path the tunnel picks for that
-// size: node:crypto in line for small frames, WebCrypto off-thread for large ones), send it as one UDP datagram of the
-// size the tunnel uses between two daemons on loopback (the probed path limit, §3.5), receive it in the other process
-// and open it (replay window included). A window of bytes in flight, moved by the receiver's count reports, keeps the
-// socket buffers from overflowing, as the stream transport's window does. The figure counts segment payload bytes
+// plaintext with the tunnel's own Keyset (AES-256-GCM, PILS header as AAD, the AEAD path the tunnel picks: libcrypto
+// through FFI when it loads, else node:crypto in line for small frames and WebCrypto off-thread for large ones), send
+// it as one UDP datagram of the size the tunnel uses between two daemons on loopback (the probed path limit, §3.5),
+// from and to sockets with the tunnel's kernel buffers, receive it in the other process and open it (replay window
+// included). A window of bytes in flight, moved by the receiver's count reports, keeps the socket buffers from
+// overflowing, as the stream transport's window does. The figure counts segment payload bytes
 // (what a stream could carry in those datagrams), so `stream_throughput_MBps` divides by it directly.
 import { asyncAeadMinBytes, Keyset } from "../../src/tunnel/keyset.ts";
-import { LOOPBACK_PATH_LIMIT_BYTES } from "../../src/tunnel/mtu.ts";
+import { LOOPBACK_PROBE_DATAGRAM_BYTES, maxProbeAckDatagramBytes, pathLimitOf } from "../../src/tunnel/mtu.ts";
 import { randomBytes, toHex } from "../../src/util/bytes.ts";
 import { HEADER_BYTES, PILS_OVERHEAD_BYTES } from "../../src/wire/mod.ts";
-import { QUERY_BYTES, REPORT_BYTES } from "./crypto_udp_peer.ts";
+import { listenWithTunnelBuffers, QUERY_BYTES, REPORT_BYTES } from "./crypto_udp_peer.ts";
 import { PilotProcess } from "./pilot_process.ts";
 import type { BenchContext, BenchFigure, Benchmark } from "./types.ts";
 import { quantile } from "./udp_echo.ts";
 
-/** Segment payload per datagram: the path limit the tunnel uses between two daemons on loopback (§3.5). */
-export const TUNNEL_SEGMENT_BYTES = LOOPBACK_PATH_LIMIT_BYTES;
 /** Bytes moved: the same as one stream of `stream_throughput_MBps`. */
 export const STREAM_BYTES_FULL = 64 * 1024 * 1024;
 export const STREAM_BYTES_QUICK = 16 * 1024 * 1024;
 /** Untimed bytes first, so the JIT and the socket buffers have settled. */
 const WARMUP_BYTES = 64 * 1024 * 1024;
 /**
- * Bytes in flight: inside the receiver's default socket buffer (Linux: 208 KiB, which holds about 90 datagrams of
- * 1,218 bytes or 12 of 16 KiB), so the loop measures the work, not losses.
+ * Bytes in flight: both sockets get the kernel buffers the tunnel's socket gets (UDP_SOCKET_BUFFER_BYTES, see
+ * src/net/socket_buffers.ts), and the window stays within half of what the receiver was granted, so the loop
+ * measures the work, not losses. Without larger buffers (no FFI): inside the default 208 KiB.
  */
-const WINDOW_BYTES = 96 * 1024;
+const WINDOW_BYTES = 1024 * 1024;
+const DEFAULT_WINDOW_BYTES = 96 * 1024;
 /** The receiver reports its count this many times per window. */
 const REPORTS_PER_WINDOW = 4;
 /** No count report for this long with frames in flight: ask, and count what never arrived as lost. */
@@ -61,7 +62,7 @@ class Sender {
 
   constructor(port: number, key: Uint8Array, segmentBytes: number, window: number) {
     this.#window = window;
-    this.#conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    this.#conn = listenWithTunnelBuffers().conn;
     this.#to = { transport: "udp", hostname: "127.0.0.1", port };
     this.#keyset = new Keyset({
       peerNode: 2,
@@ -103,7 +104,8 @@ class Sender {
       }
       await Promise.all(sends);
     }
-    while (this.#inFlight() > 0) await this.#waitReport();
+    // The last frames may not fill a report batch: ask at once instead of waiting for a stall.
+    if (this.#inFlight() > 0) await this.#query();
   }
 
   async close(): Promise<void> {
@@ -125,6 +127,11 @@ class Sender {
   async #waitReport(): Promise<void> {
     await this.#nextReport(STALL_MS);
     if (performance.now() - this.#reportedAt < STALL_MS) return;
+    await this.#query();
+  }
+
+  /** Asks the receiver for its count; frames sent before the question and missing from the answer were lost. */
+  async #query(): Promise<void> {
     const sentBefore = this.#sent;
     const query = ++this.#queries;
     const bytes = new Uint8Array(QUERY_BYTES);
@@ -160,6 +167,20 @@ class Sender {
   }
 }
 
+/**
+ * What two daemons on this machine use: the segment payload of the largest MTU probe a receiver with the tunnel's
+ * socket buffers acknowledges (src/tunnel/mtu.ts), and datagrams in flight — WINDOW_BYTES where the buffers could be
+ * raised (both ends do it alike), else what fits the default buffer.
+ */
+function tunnelShape(): { segment: number; window: number } {
+  const probe = listenWithTunnelBuffers();
+  probe.conn.close();
+  const receive = probe.buffers?.receiveBytes ?? null;
+  const datagram = Math.min(LOOPBACK_PROBE_DATAGRAM_BYTES, maxProbeAckDatagramBytes(receive));
+  const windowBytes = receive !== null && receive >= 2 * WINDOW_BYTES ? WINDOW_BYTES : DEFAULT_WINDOW_BYTES;
+  return { segment: pathLimitOf(datagram), window: Math.max(2, Math.floor(windowBytes / datagram)) };
+}
+
 async function startReceiver(key: Uint8Array, reportEvery: number): Promise<{ port: number; process: PilotProcess }> {
   const script = new URL("./crypto_udp_peer.ts", import.meta.url).pathname;
   const process = PilotProcess.spawnScript(script, [toHex(key), String(reportEvery)]);
@@ -176,11 +197,10 @@ export const cryptoUdpBenchmark: Benchmark = {
   name: "crypto_udp",
   async run(ctx: BenchContext): Promise<BenchFigure[]> {
     const bytes = ctx.quick ? STREAM_BYTES_QUICK : STREAM_BYTES_FULL;
-    const segment = TUNNEL_SEGMENT_BYTES;
+    const { segment, window } = tunnelShape();
     const frames = Math.ceil(bytes / segment);
     const key = randomBytes(32);
     const datagram = HEADER_BYTES + segment + PILS_OVERHEAD_BYTES;
-    const window = Math.max(2, Math.floor(WINDOW_BYTES / datagram));
     const receiver = await startReceiver(key, Math.max(1, Math.floor(window / REPORTS_PER_WINDOW)));
     await using _peer = receiver.process;
     const sender = new Sender(receiver.port, key, segment, window);

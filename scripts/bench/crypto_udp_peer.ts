@@ -6,6 +6,8 @@
 // carrying its id). Prints `{"port":N}` once bound. Arguments: the receive key as hex, N.
 import { asyncAeadMinBytes, Keyset, type OpenResult } from "../../src/tunnel/keyset.ts";
 import { decodePils, type PilsFrame } from "../../src/wire/mod.ts";
+import { raiseUdpBuffers, type SocketBuffers } from "../../src/net/socket_buffers.ts";
+import { UDP_SOCKET_BUFFER_BYTES } from "../../src/net/udp.ts";
 import { fromHex, randomBytes } from "../../src/util/bytes.ts";
 
 /** A datagram this long from the sender (u32 query id) asks for the count now; PILS frames are never this short. */
@@ -93,6 +95,12 @@ class Receiver {
   }
 }
 
+/** A loopback UDP socket with the kernel buffers the tunnel's socket asks for (null buffers: they stayed default). */
+export function listenWithTunnelBuffers(): { conn: Deno.DatagramConn; buffers: SocketBuffers | null } {
+  const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  return { conn, buffers: raiseUdpBuffers((conn.addr as Deno.NetAddr).port, false, UDP_SOCKET_BUFFER_BYTES) };
+}
+
 if (import.meta.main) {
   const keyset = new Keyset({
     peerNode: 1,
@@ -103,7 +111,8 @@ if (import.meta.main) {
     sendKey: randomBytes(32),
     receiveKey: fromHex(Deno.args[0] ?? ""),
   });
-  const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  // The buffers the tunnel's socket gets; the sender sizes its window from the same request.
+  const { conn } = listenWithTunnelBuffers();
   console.log(JSON.stringify({ port: (conn.addr as Deno.NetAddr).port }));
   await new Receiver(conn, keyset, Math.max(1, Number(Deno.args[1] ?? "1"))).run();
 }

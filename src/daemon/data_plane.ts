@@ -15,6 +15,7 @@ import {
   StreamStack,
 } from "../transport/mod.ts";
 import { type Endpoint, type KeyResolver, type RelaySender, Tunnel, type TunnelEvent } from "../tunnel/mod.ts";
+import { maxProbeAckDatagramBytes } from "../tunnel/mtu.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Addr, encodePacket, type Packet } from "../wire/mod.ts";
 import type { DropRegistry } from "./drops.ts";
@@ -216,6 +217,7 @@ export class DataPlane implements AsyncDisposable {
       beaconAddress: o.beaconAddress,
       sendViaRelay: o.sendViaRelay,
       onEvent: (e) => this.#onEvent(e),
+      maxProbeAckDatagramBytes: maxProbeAckDatagramBytes(conn.receiveBufferBytes ?? null),
       onPathLimit: (peer, bytes) => {
         for (const sc of this.connectionsWith(peer)) sc.setPathLimit(bytes);
       },

@@ -26,4 +26,6 @@ export interface PacketConn extends AsyncDisposable {
   receive(): Promise<Datagram | null>;
   /** Closes the socket; a pending receive() resolves with null. Idempotent. */
   close(): Promise<void>;
+  /** The kernel's receive buffer in bytes when known (a real socket whose buffers were raised); else absent/null. */
+  readonly receiveBufferBytes?: number | null;
 }

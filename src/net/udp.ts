@@ -81,6 +81,10 @@ export class UdpPacketConn implements PacketConn {
     return conn;
   }
 
+  get receiveBufferBytes(): number | null {
+    return this.socketBuffers?.receiveBytes ?? null;
+  }
+
   /** Datagrams dropped because the reader fell behind. */
   get droppedDatagrams(): number {
     return this.#dropped;

@@ -9,6 +9,7 @@ import {
   encodeMtuAck,
   encodePathResponse,
   MAX_PLAINTEXT_BYTES,
+  PILS_OVERHEAD_BYTES,
   type TunnelPlaintext,
   WireFormatError,
 } from "../wire/mod.ts";
@@ -53,6 +54,8 @@ export interface SessionHooks {
   readonly onEstablished: (peer: Peer) => void;
   /** An MTU_ACK answering one of our probes (§3.5). */
   readonly onMtuAck?: (peer: Peer, probeId: number, size: number, source: FrameSource) => void;
+  /** The largest MTU_PROBE datagram this node acknowledges (mtu.ts maxProbeAckDatagramBytes). */
+  readonly maxProbeAckDatagramBytes: number;
 }
 
 export class Sessions {
@@ -256,8 +259,8 @@ export class Sessions {
         if (!this.#paths.onPathResponse(peer, msg.token, source)) core.drops.add("path_unknown_token");
         return;
       case "mtu_probe":
-        // MTU probing applies to direct paths only (§3.5).
-        if (source.kind === "direct") {
+        // MTU probing applies to direct paths only (§3.5); sizes our socket buffer cannot queue many of go unanswered.
+        if (source.kind === "direct" && msg.size + PILS_OVERHEAD_BYTES <= this.#hooks.maxProbeAckDatagramBytes) {
           core.sendSealed(peer, encodeMtuAck(msg.probeId, msg.size), null, replyPath(source), replyKeyset);
         }
         return;

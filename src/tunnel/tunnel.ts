@@ -19,7 +19,7 @@ import { type ConnectOptions, Initiator } from "./initiator.ts";
 import { KeyLookups } from "./key_lookup.ts";
 import { PathManager } from "./paths.ts";
 import { classifyRelayed, type TunnelFrameKind } from "./relay.ts";
-import { MtuProber } from "./mtu.ts";
+import { MtuProber, SMALL_PROBE_DATAGRAM_BYTES } from "./mtu.ts";
 import { Responder } from "./responder.ts";
 import { Sessions } from "./session.ts";
 import { realScheduler, type Scheduler, Ticker } from "./timers.ts";
@@ -58,6 +58,11 @@ export interface TunnelOptions {
   readonly onEvent?: (event: TunnelEvent) => void;
   /** Whether a peer has an open connection (keeps keepalives going and its keysets alive, §3.7, §5.5). */
   readonly peerActive?: (peerNode: number) => boolean;
+  /**
+   * The largest MTU_PROBE datagram to acknowledge (mtu.ts maxProbeAckDatagramBytes of the socket's receive buffer);
+   * default 16 KiB, which any socket buffer holds a dozen of.
+   */
+  readonly maxProbeAckDatagramBytes?: number;
   /** The payload limit of a peer's path changed (§3.5: MTU probing of loopback paths, or back to the default). */
   readonly onPathLimit?: (peerNode: number, bytes: number) => void;
   readonly clock?: Clock;
@@ -118,6 +123,7 @@ export class Tunnel implements AsyncDisposable {
       startHandshake: (peer) => initiator?.startHandshake(peer),
       onEstablished: (peer) => initiator?.onEstablished(peer),
       onMtuAck: (peer, probeId, size, source) => mtu?.onAck(peer, probeId, size, source),
+      maxProbeAckDatagramBytes: opts.maxProbeAckDatagramBytes ?? SMALL_PROBE_DATAGRAM_BYTES,
       peerActive,
     });
     initiator = new Initiator(this.#core, this.#dialLookups, this.#sessions);

@@ -37,7 +37,11 @@ export class FrameReader {
   #end = 0;
   #failedLength = -1;
 
-  constructor(maxFrameBytes: number = MAX_REGISTRY_FRAME_BYTES) {
+  /** A drained buffer larger than this is given back (a reader holds at most this much while idle). */
+  readonly #retainBytes: number;
+
+  constructor(maxFrameBytes: number = MAX_REGISTRY_FRAME_BYTES, retainBytes: number = SHRINK_ABOVE_BYTES) {
+    this.#retainBytes = retainBytes;
     if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 1 || maxFrameBytes > 0xffffffff) {
       throw new RangeError(`invalid frame cap ${maxFrameBytes}`);
     }
@@ -93,7 +97,7 @@ export class FrameReader {
     this.#start += FRAME_LENGTH_BYTES + length;
     if (this.#start === this.#end) {
       this.#start = this.#end = 0;
-      if (this.#buf.length > SHRINK_ABOVE_BYTES) this.#buf = new Uint8Array(0);
+      if (this.#buf.length > this.#retainBytes) this.#buf = new Uint8Array(0);
     }
     return { kind: "frame", body };
   }

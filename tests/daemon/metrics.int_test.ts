@@ -51,8 +51,10 @@ Deno.test("daemon /metrics moves with a ping and a stream and never names a node
     assert.equal(value(e, "pilot_peers", { path: "direct" }), 1, who);
     assert.ok(value(e, "pilot_tunnel_bytes_total", { direction: "sent" }) >= payload.length, who);
     assert.ok(value(e, "pilot_tunnel_bytes_total", { direction: "recv" }) >= payload.length, who);
-    assert.ok(value(e, "pilot_tunnel_packets_total", { direction: "sent" }) > 10, who);
-    assert.ok(value(e, "pilot_tunnel_packets_total", { direction: "recv" }) > 10, who);
+    // Few packets on loopback: the probed path carries 64 KiB datagrams and ACKs are coalesced; the handshake, the
+    // trust exchange, the ping and the echo still make several each way (the idle scrape above read zero bytes).
+    assert.ok(value(e, "pilot_tunnel_packets_total", { direction: "sent" }) >= 4, who);
+    assert.ok(value(e, "pilot_tunnel_packets_total", { direction: "recv" }) >= 4, who);
   }
   const initiated = (e: Exposition) => value(e, "pilot_handshakes_total", { role: "initiator", outcome: "ok" });
   const answered = (e: Exposition) => value(e, "pilot_handshakes_total", { role: "responder", outcome: "ok" });
