@@ -9,6 +9,7 @@
 // One encrypt and one decrypt context serve every key: each call re-initialises the context with its key and nonce
 // (the key schedule costs ~0.1 µs), so no native object outlives a keyset and nothing needs freeing. Calls are
 // synchronous and JavaScript is single-threaded, so the shared contexts are never used concurrently.
+import { ffiGranted } from "../util/ffi.ts";
 import { createCipheriv } from "node:crypto";
 
 const KEY_BYTES = 32;
@@ -177,6 +178,11 @@ export function openSslGcm(): OpenSslGcm | null {
   };
   if (env("PILOT_OPENSSL") === "off") {
     status = { backend: "node", detail: "PILOT_OPENSSL=off" };
+    return null;
+  }
+  if (!ffiGranted()) {
+    // Never make Deno prompt for it: without --allow-ffi the fallback is used quietly.
+    status = { backend: "node", detail: "FFI not permitted (--allow-ffi)" };
     return null;
   }
   const explicit = env("PILOT_OPENSSL_LIB");

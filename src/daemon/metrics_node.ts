@@ -7,7 +7,7 @@
 // closes: its final smoothed RTT (connections that never measured one are skipped). Per-ACK samples would be exact
 // but cost a call per ACK; the final SRTT is the connection's own best estimate and costs nothing until close.
 // Labels are directions, paths, roles, outcomes and drop reasons only: never a node id, key, address or endpoint.
-import { boundedLabel, type Counter, type Gauge, type Histogram, MetricSet } from "../registry/mod.ts";
+import { boundedLabel, type Counter, type Gauge, type Histogram, MetricSet } from "../util/metrics_text.ts";
 import type { ConnStats } from "../transport/mod.ts";
 import type { KeysetRole, PeerInfo, TunnelEvent } from "../tunnel/mod.ts";
 import { TrafficTotals } from "./metrics_traffic.ts";

@@ -5,6 +5,7 @@
 // getsockname() says of it — a datagram socket of the right family bound to our port — and setsockopt() asks for
 // bigger buffers. The kernel caps the request (Linux: net.core.rmem_max / wmem_max) and reports what it granted.
 // Anything unexpected leaves the socket as it was: the result is then null and nothing else changes.
+import { ffiGranted } from "../util/ffi.ts";
 
 /** What each buffer was, as getsockopt() reports it, after the request. */
 export interface SocketBuffers {
@@ -73,7 +74,7 @@ type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
  */
 export function raiseUdpBuffers(port: number, ipv6: boolean, bytes: number): SocketBuffers | null {
   const p = PLATFORMS[Deno.build.os];
-  if (p === undefined) return null;
+  if (p === undefined || !ffiGranted()) return null;
   let lib: Deno.DynamicLibrary<typeof SYMBOLS>;
   try {
     lib = Deno.dlopen(p.libc, SYMBOLS);

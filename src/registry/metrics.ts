@@ -4,7 +4,7 @@
 // Every label value is a request type, an error code or a drop reason — closed sets, folded through boundedLabel();
 // no node id, key, address, e-mail or endpoint ever becomes a label.
 import type { StoreCounts } from "./store.ts";
-import { boundedLabel, type Counter, type Gauge, type Histogram, MetricSet } from "./metrics_text.ts";
+import { boundedLabel, type Counter, type Gauge, type Histogram, MetricSet } from "../util/metrics_text.ts";
 
 /** Request latency buckets, seconds: a cached lookup is well under 1 ms, a PostgreSQL write a few ms. */
 export const REQUEST_DURATION_BUCKETS_S: readonly number[] = [

@@ -20,7 +20,7 @@ export {
 } from "./store_postgres.ts";
 export { Beacon, type BeaconOptions, type DatagramSink, type UdpAddr } from "./beacon.ts";
 export { RegistryMetrics } from "./metrics.ts";
-export { boundedLabel, Counter, Gauge, Histogram, type Labels, MetricSet } from "./metrics_text.ts";
+export { boundedLabel, Counter, Gauge, Histogram, type Labels, MetricSet } from "../util/metrics_text.ts";
 export { connectWithBackoff, RegistryClient, type RegistryClientOptions } from "./client.ts";
 export type * from "./client_types.ts";
 export {

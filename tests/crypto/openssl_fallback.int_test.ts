@@ -24,3 +24,10 @@ Deno.test("by default the probe frame opens on whatever this machine chose", asy
   assert.equal(got.ok, true);
   assert.equal(got.async, got.backend === "node", "only the node:crypto path goes asynchronous");
 });
+
+Deno.test("without --allow-ffi the fallback is chosen quietly (no permission prompt)", async () => {
+  const args = ["run", "--allow-read", "--allow-env", "--no-prompt", PROBE];
+  const out = await new Deno.Command(Deno.execPath(), { args, stderr: "piped" }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout).trim()), { backend: "node", async: true, ok: true });
+});

@@ -1,4 +1,4 @@
-// The Prometheus toolkit (src/registry/metrics_text.ts): HELP/TYPE lines, label escaping, value formatting, counters,
+// The Prometheus toolkit (src/util/metrics_text.ts): HELP/TYPE lines, label escaping, value formatting, counters,
 // gauges, histograms with fixed buckets, the series cap — and the strict test parser rejecting malformed text.
 import assert from "node:assert/strict";
 import {
@@ -8,8 +8,8 @@ import {
   formatSampleValue,
   MAX_SERIES_PER_FAMILY,
   MetricSet,
-} from "../../src/registry/metrics_text.ts";
-import { parseExposition } from "./_metrics_parser.ts";
+} from "../../src/util/metrics_text.ts";
+import { parseExposition } from "../registry/_metrics_parser.ts";
 
 Deno.test("escapeLabelValue() escapes backslash, quote and newline; escapeHelp() only backslash and newline", () => {
   assert.equal(escapeLabelValue('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
