@@ -10,47 +10,22 @@ import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 export type NativeCurve = "ed25519" | "x25519";
 
 const RAW_KEY_BYTES = 32;
+/** The last byte of the RFC 8410 algorithm OIDs: id-X25519 is 1.3.101.110, id-Ed25519 1.3.101.112. */
+const OID_LAST_BYTE: Record<NativeCurve, string> = { x25519: "6e", ed25519: "70" };
+
+function fromHex(text: string): Uint8Array {
+  return Uint8Array.from(text.match(/../g)!, (b) => parseInt(b, 16));
+}
+
+/** PKCS#8 `OneAsymmetricKey` up to the raw private key: SEQUENCE, version 0, AlgorithmIdentifier, OCTET STRING. */
 const PKCS8_PREFIX: Record<NativeCurve, Uint8Array> = {
-  ed25519: Uint8Array.from([
-    0x30,
-    0x2e,
-    0x02,
-    0x01,
-    0x00,
-    0x30,
-    0x05,
-    0x06,
-    0x03,
-    0x2b,
-    0x65,
-    0x70,
-    0x04,
-    0x22,
-    0x04,
-    0x20,
-  ]),
-  x25519: Uint8Array.from([
-    0x30,
-    0x2e,
-    0x02,
-    0x01,
-    0x00,
-    0x30,
-    0x05,
-    0x06,
-    0x03,
-    0x2b,
-    0x65,
-    0x6e,
-    0x04,
-    0x22,
-    0x04,
-    0x20,
-  ]),
+  ed25519: fromHex(`302e020100300506032b65${OID_LAST_BYTE.ed25519}04220420`),
+  x25519: fromHex(`302e020100300506032b65${OID_LAST_BYTE.x25519}04220420`),
 };
+/** SubjectPublicKeyInfo up to the raw public key: SEQUENCE, AlgorithmIdentifier, BIT STRING with 0 unused bits. */
 const SPKI_PREFIX: Record<NativeCurve, Uint8Array> = {
-  ed25519: Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]),
-  x25519: Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00]),
+  ed25519: fromHex(`302a300506032b65${OID_LAST_BYTE.ed25519}032100`),
+  x25519: fromHex(`302a300506032b65${OID_LAST_BYTE.x25519}032100`),
 };
 
 function wrap(prefix: Uint8Array, raw: Uint8Array): Buffer {

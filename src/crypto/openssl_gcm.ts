@@ -93,6 +93,8 @@ export class OpenSslGcm {
    */
   seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, tag: Uint8Array) {
     checkSizes(key, nonce);
+    // Native code writes exactly this many bytes: a short output view would be written past its end.
+    checkOutput(out, plaintext.length, tag);
     const s = this.#s;
     const ctx = this.#enc;
     const n = this.#outLen;
@@ -110,6 +112,7 @@ export class OpenSslGcm {
   open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, out: Uint8Array) {
     checkSizes(key, nonce);
     if (tag.length !== TAG_BYTES) return false;
+    checkOutput(out, ciphertext.length, null);
     const s = this.#s;
     const ctx = this.#dec;
     const n = this.#outLen;
@@ -148,6 +151,11 @@ export class OpenSslGcm {
 function checkSizes(key: Uint8Array, nonce: Uint8Array): void {
   if (key.length !== KEY_BYTES) throw new RangeError(`invalid AES-256-GCM key: ${key.length} bytes`);
   if (nonce.length !== NONCE_BYTES) throw new RangeError(`invalid AES-GCM nonce: ${nonce.length} bytes`);
+}
+
+function checkOutput(out: Uint8Array, bytes: number, tag: Uint8Array | null): void {
+  if (out.length !== bytes) throw new RangeError(`AES-GCM output of ${out.length} bytes for ${bytes} bytes of input`);
+  if (tag !== null && tag.length !== TAG_BYTES) throw new RangeError(`AES-GCM tag buffer of ${tag.length} bytes`);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

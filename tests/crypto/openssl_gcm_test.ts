@@ -94,7 +94,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "libcrypto refuses keys and nonces of the wrong size with a clear error",
+  name: "libcrypto refuses keys, nonces and output buffers of the wrong size with a clear error",
   ignore: accel === null,
   fn() {
     const out = new Uint8Array(1);
@@ -103,6 +103,13 @@ Deno.test({
     assert.throws(() => accel!.seal(new Uint8Array(16), new Uint8Array(12), one, one, out, tag), /key: 16 bytes/);
     assert.throws(() => accel!.seal(new Uint8Array(32), new Uint8Array(8), one, one, out, tag), /nonce: 8 bytes/);
     assert.throws(() => accel!.open(new Uint8Array(31), new Uint8Array(12), one, one, tag, out), /key: 31 bytes/);
+    // Output views of the wrong size are refused before native code could write past their end.
+    const key = new Uint8Array(32);
+    const nonce = new Uint8Array(12);
+    const big = new Uint8Array(100);
+    assert.throws(() => accel!.seal(key, nonce, one, big, new Uint8Array(99), tag), /output of 99 bytes/);
+    assert.throws(() => accel!.seal(key, nonce, one, big, new Uint8Array(100), new Uint8Array(8)), /tag buffer/);
+    assert.throws(() => accel!.open(key, nonce, one, big, tag, new Uint8Array(10)), /output of 10 bytes/);
   },
 });
 
