@@ -234,8 +234,11 @@ export class DataPlane implements AsyncDisposable {
   }
 
   #onEvent(e: TunnelEvent): void {
-    if (e.type === "established") this.#sessions.add(e.peer);
-    else if (e.type === "keys_wiped") this.#sessions.delete(e.peer);
+    if (e.type === "established") {
+      this.#sessions.add(e.peer);
+      // A dial whose SYN went to the peer's old path (it restarted elsewhere) need not wait for the SYN timer.
+      for (const sc of this.connectionsWith(e.peer)) sc.pathRenewed();
+    } else if (e.type === "keys_wiped") this.#sessions.delete(e.peer);
     try {
       this.#o.onTunnelEvent?.(e);
     } catch (err) {

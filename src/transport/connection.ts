@@ -200,6 +200,16 @@ export class Connection {
     return this.#finish(true);
   }
 
+  /**
+   * A new tunnel session to the peer came up (it may have restarted elsewhere, and our SYN went to its old path): an
+   * unanswered SYN is retransmitted now instead of at its backed-off timer. It counts as a SYN retransmission.
+   */
+  pathRenewed(): Action[] {
+    this.#begin();
+    if (this.#state === "SYN_SENT" && this.#t.rtxAt !== null) this.#onRetransmitTimer(this.#now());
+    return this.#finish(false);
+  }
+
   // ---- network and timer events ----
 
   segment(p: Packet): Action[] {

@@ -161,6 +161,11 @@ export class StreamConn {
     this.driver.run((c) => c.setPathLimit(bytes));
   }
 
+  /** A new tunnel session to the peer: an unanswered SYN goes again at once (Connection.pathRenewed). */
+  pathRenewed(): void {
+    this.driver.run((c) => c.pathRenewed());
+  }
+
   /** The error describing how the connection ended, or null for an orderly close or while it is open. */
   #error(): PilotError | null {
     if (this.#reason === null) return null;

@@ -172,3 +172,32 @@ Deno.test("a SYN with a different ISN on an established tuple gets a challenge A
   assert.equal(ack.ack, (ISN_A + 1) >>> 0);
   assert.equal(lab.b.state, "ESTABLISHED");
 });
+
+Deno.test("pathRenewed() resends an unanswered SYN at once and the backoff continues from there", () => {
+  const lab = new Lab({ a: { isn: () => ISN_A } });
+  lab.a.driver?.run((c) => c.connect());
+  lab.a.take();
+  lab.clock.advance(400);
+  lab.a.driver?.run((c) => c.pathRenewed());
+  const [again] = lab.a.take();
+  assert.equal(again.flags, FLAG_SYN);
+  assert.equal(again.seq, ISN_A);
+  assert.equal(lab.a.conn.stats().retransmits, 1);
+  // The next retransmission follows the doubled RTO from now: 400 + 2000 ms.
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    lab.clock.advance(500);
+    for (const p of lab.a.take()) if (p.flags === FLAG_SYN) times.push(lab.clock.monotonic());
+  }
+  assert.deepEqual(times, [2400]);
+});
+
+Deno.test("pathRenewed() sends nothing on an established connection", () => {
+  const lab = new Lab({ a: { isn: () => ISN_A }, b: { isn: () => ISN_B } });
+  lab.a.driver?.run((c) => c.connect());
+  lab.flush();
+  assert.equal(lab.a.state, "ESTABLISHED");
+  lab.a.driver?.run((c) => c.pathRenewed());
+  assert.deepEqual(lab.a.take(), []);
+  assert.equal(lab.a.conn.stats().retransmits, 0);
+});
