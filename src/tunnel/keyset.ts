@@ -99,13 +99,17 @@ class PilsAead {
     frame.set(cipher.getAuthTag(), PILS_HEADER_BYTES + plaintext.length);
   }
 
-  /** The plaintext of `sealed` (ciphertext ‖ tag) under `header`, or null when the tag does not verify. */
-  open(header: Uint8Array, sealed: Uint8Array): Uint8Array | null {
+  /**
+   * The plaintext of `sealed` (ciphertext ‖ tag) under `header`, or null when the tag does not verify. `inPlace`
+   * (the caller owns `sealed`): with the accelerator the plaintext is written over the ciphertext and returned as a
+   * view of it, saving an allocation and a copy per frame; after a failed tag those bytes are garbage.
+   */
+  open(header: Uint8Array, sealed: Uint8Array, inPlace = false): Uint8Array | null {
     if (sealed.length < GCM_TAG_BYTES) return null;
     this.#nonce.set(header.subarray(HEADER_COUNTER_OFFSET, PILS_HEADER_BYTES), NONCE_COUNTER_OFFSET);
     const split = sealed.length - GCM_TAG_BYTES;
     if (this.#accel !== null) {
-      const body = new Uint8Array(split);
+      const body = inPlace ? sealed.subarray(0, split) : new Uint8Array(split);
       const ok = this.#accel.open(
         this.#key,
         this.#nonce,
@@ -270,10 +274,12 @@ export class Keyset {
 
   /**
    * Opens a PILS frame addressed to this keyset (§3.6): window checks are reads, the tag is verified, and only an
-   * authentic frame is recorded in the window. A failure leaves every field as it was.
+   * authentic frame is recorded in the window. A failure leaves every field as it was. `inPlace`: the caller owns the
+   * frame's bytes, and the plaintext may be decrypted over its ciphertext (PilsAead.open).
    */
-  open(frame: PilsFrame, nowMs: number): OpenResult {
-    return this.#precheck(frame, nowMs) ?? this.#commit(frame, this.#receive.open(frame.header, frame.sealed));
+  open(frame: PilsFrame, nowMs: number, inPlace = false): OpenResult {
+    return this.#precheck(frame, nowMs) ??
+      this.#commit(frame, this.#receive.open(frame.header, frame.sealed, inPlace));
   }
 
   /**

@@ -140,7 +140,8 @@ export class Sessions {
   }
 
   /** A classified PILS datagram (or relayed inner frame) from `source`. */
-  onTransport(bytes: Uint8Array, source: FrameSource): void {
+  /** A PILS frame; `owned`: its bytes may be decrypted in place (nobody else holds them). */
+  onTransport(bytes: Uint8Array, source: FrameSource, owned = false): void {
     const core = this.#core;
     const frame = decodePils(bytes);
     const entry = core.indexes.get(frame.receiverIndex);
@@ -157,9 +158,9 @@ export class Sessions {
     if (frame.sealed.length - PILS_TAG_BYTES >= asyncAeadMinBytes()) {
       this.#queueIn({ opened: keyset.openAsync(frame, now), keyset, peer, source });
     } else if (this.#incoming.length > 0) {
-      this.#queueIn({ opened: keyset.open(frame, now), keyset, peer, source });
+      this.#queueIn({ opened: keyset.open(frame, now, owned), keyset, peer, source });
     } else {
-      this.#opened(keyset.open(frame, now), keyset, peer, source, now);
+      this.#opened(keyset.open(frame, now, owned), keyset, peer, source, now);
     }
   }
 

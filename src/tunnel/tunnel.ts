@@ -187,8 +187,11 @@ export class Tunnel implements AsyncDisposable {
     }
   }
 
-  /** Processes one datagram from the socket (§3.1). Public so simulations can deliver synchronously. */
-  handleDatagram(data: Uint8Array, from: NetAddr): void {
+  /**
+   * Processes one datagram from the socket (§3.1). Public so simulations can deliver synchronously. `owned`: the
+   * bytes are the tunnel's alone (a datagram its socket returned), so a PILS frame may be decrypted in place.
+   */
+  handleDatagram(data: Uint8Array, from: NetAddr, owned = false): void {
     if (this.#core.closed) return;
     try {
       const cls = classifyDatagram(data);
@@ -203,7 +206,7 @@ export class Tunnel implements AsyncDisposable {
           // PILP only opens NAT mappings; its receiver changes no state (§5.3).
           return;
         default:
-          this.#dispatch(cls.kind, data, { kind: "direct", endpoint: from });
+          this.#dispatch(cls.kind, data, { kind: "direct", endpoint: from }, owned);
       }
     } catch (err) {
       this.#inputFailed(err);
@@ -340,11 +343,12 @@ export class Tunnel implements AsyncDisposable {
         return;
       }
       if (datagram === null) return;
-      this.handleDatagram(datagram[0], datagram[1]);
+      // PacketConn.receive() hands over the bytes: nobody else holds them.
+      this.handleDatagram(datagram[0], datagram[1], true);
     }
   }
 
-  #dispatch(kind: TunnelFrameKind, data: Uint8Array, source: FrameSource): void {
+  #dispatch(kind: TunnelFrameKind, data: Uint8Array, source: FrameSource, owned = false): void {
     if (this.#core.closed) return;
     switch (kind) {
       case "handshake_init":
@@ -357,7 +361,7 @@ export class Tunnel implements AsyncDisposable {
         this.#initiator.onCookie(data, source);
         return;
       case "transport":
-        this.#sessions.onTransport(data, source);
+        this.#sessions.onTransport(data, source, owned);
         return;
     }
   }
