@@ -7,6 +7,7 @@ import type { Logger } from "../log/logger.ts";
 import type { NetAddr, PacketConn } from "../net/packet_conn.ts";
 import {
   AckCoalescer,
+  type ConnEvent,
   DatagramService,
   MessageChannelTurn,
   PingService,
@@ -45,6 +46,10 @@ export interface DataPlaneOptions {
   readonly onTunnelEvent?: (event: TunnelEvent) => void;
   /** A stream connection is gone; its stats are final (metrics). */
   readonly onConnClosed?: (sc: StreamConn) => void;
+  /** Connection life-cycle events (`conn.*` webhooks). */
+  readonly onConnEvent?: (event: ConnEvent, sc: StreamConn) => void;
+  /** A peer's packet refused by the trust filter, or its SYN by the rate limit (`security.*` webhooks). */
+  readonly onSecurity?: (event: "untrusted_dropped" | "syn_rate_limited", peerNode: number) => void;
   readonly drops: DropRegistry;
   readonly clock: Clock;
   readonly log: Logger;
@@ -85,6 +90,8 @@ export class DataPlane implements AsyncDisposable {
       isTrusted: isTrustedAddr,
       onDrop,
       onConnClosed: o.onConnClosed,
+      onConnEvent: o.onConnEvent,
+      onSynRateLimited: (peer) => o.onSecurity?.("syn_rate_limited", peer.node),
     });
     this.datagrams = new DatagramService({
       localNode: o.nodeId,
@@ -108,6 +115,7 @@ export class DataPlane implements AsyncDisposable {
       datagram: (p) => this.datagrams.handle(p),
       control: (p) => this.ping.handle(p),
       drop: onDrop,
+      untrusted: (peer) => o.onSecurity?.("untrusted_dropped", peer),
     });
     this.#tunnel = this.#makeTunnel(o.conn, o.identity);
     this.#tunnelDrops = this.#attachDrops(this.#tunnel);

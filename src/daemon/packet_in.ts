@@ -29,6 +29,8 @@ export interface PacketInDeps {
   readonly datagram: (p: Packet) => void;
   readonly control: (p: Packet) => void;
   readonly drop: (reason: string) => void;
+  /** A packet from an untrusted peer was dropped by the trust filter (`security.untrusted_dropped`). */
+  readonly untrusted?: (peerNode: number) => void;
 }
 
 export class PacketIn {
@@ -87,20 +89,25 @@ export class PacketIn {
           d.stream(p);
           return;
         }
-        d.drop("untrusted");
+        this.#untrusted(peerNode);
         if (isPureSyn(p)) d.stream(p);
         return;
       case PROTO_DATAGRAM:
         if (trusted) d.datagram(p);
-        else d.drop("untrusted");
+        else this.#untrusted(peerNode);
         return;
       case PROTO_CONTROL:
         if (trusted) d.control(p);
-        else d.drop("untrusted");
+        else this.#untrusted(peerNode);
         return;
       default:
         d.drop("bad_proto");
     }
+  }
+
+  #untrusted(peerNode: number): void {
+    this.#d.drop("untrusted");
+    this.#d.untrusted?.(peerNode);
   }
 }
 

@@ -1,6 +1,6 @@
 // Direct → relay failover (PROTOCOL-BRIEF §5.6): when we sent to a peer on a direct path and nothing authenticated
-// came back for 10 s, a PATH_CHALLENGE goes to its endpoint; unanswered, the challenge goes through the relay, and
-// the peer moves there if that answers. Checked once a second from the tunnel's peer table.
+// came back for 10 s, a PATH_CHALLENGE goes to its endpoint; unanswered within 3 s, the challenge goes through the
+// relay, and the peer moves there if that answers. Checked once a second from the tunnel's peer table.
 import type { Logger } from "../log/logger.ts";
 import type { Endpoint, Tunnel } from "../tunnel/mod.ts";
 import type { Clock } from "../util/clock.ts";
@@ -9,6 +9,8 @@ import { abortableSleep } from "./timing.ts";
 
 export const PATH_SILENCE_MS = 10_000;
 export const PATH_CHECK_INTERVAL_MS = 1_000;
+/** How long the direct PATH_CHALLENGE of a silent path may take before the relay is tried (§5.6: 3 s). */
+export const SILENT_DIRECT_PROBE_MS = 3_000;
 
 interface Seen {
   bytesSent: number;
@@ -90,7 +92,7 @@ export class PathMonitor implements AsyncDisposable {
     try {
       this.#onSilent();
       const tunnel = this.#tunnel();
-      if (await tunnel.probePath(peer, endpoint)) return;
+      if (await tunnel.probePath(peer, endpoint, SILENT_DIRECT_PROBE_MS)) return;
       if (this.#abort.signal.aborted) return;
       if (await tunnel.probePath(peer, "relay")) {
         this.#log.info("direct path silent; peer moved to the relay", { peer });

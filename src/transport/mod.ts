@@ -26,7 +26,7 @@ export { AckCoalescer, MessageChannelTurn, type TurnScheduler } from "./ack_coal
 export { StreamConn, type StreamConnHooks } from "./stream_conn.ts";
 export { type ConnStreams, connStreams } from "./stream_adapter.ts";
 export { Listener } from "./listener.ts";
-export { type DialOptions, StreamStack, type StreamStackDeps } from "./stack.ts";
+export { type ConnEvent, connEventOf, type DialOptions, StreamStack, type StreamStackDeps } from "./stack.ts";
 export { type DatagramDeps, DatagramService, DatagramSocket, type ReceivedDatagram } from "./datagram.ts";
 export { PING_TIMEOUT_MS, type PingDeps, type PingResult, PingService } from "./ping.ts";
 export { checkBindPort, checkRemotePort, drawEphemeralPort } from "./ports.ts";

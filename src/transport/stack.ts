@@ -23,6 +23,7 @@ import { checkBindPort, checkRemotePort, cryptoRandom, drawEphemeralPort } from 
 import { KeyedRateLimit, RateWindow } from "./rate_limit.ts";
 import {
   closeError,
+  type CloseReason,
   resetFor,
   RST_ABORTED,
   RST_LIMIT,
@@ -51,9 +52,31 @@ export interface StreamStackDeps {
   readonly onDrop?: (reason: string) => void;
   /** A connection left the stack for good; its stats() are final (metrics: RTT, retransmits). */
   readonly onConnClosed?: (sc: StreamConn) => void;
+  /** Life-cycle events of connections (webhooks, PROTOCOL-BRIEF §9.5 `conn.*`). */
+  readonly onConnEvent?: (event: ConnEvent, sc: StreamConn) => void;
+  /** An inbound SYN from `peer` was refused by the SYN rate limit (§10; `security.syn_rate_limited`). */
+  readonly onSynRateLimited?: (peer: Addr) => void;
   readonly recvBufferBytes?: number;
   readonly sendBufferBytes?: number;
   readonly localMaxSeg?: number;
+}
+
+/** `syn_received`: a SYN opened a passive connection; the others as CloseReason maps them (connEventOf). */
+export type ConnEvent = "syn_received" | "established" | "fin" | "rst" | "idle_timeout";
+
+/** The event a connection's end is reported as: an orderly close, a reset either way, the idle timeout; null for a
+ * dial that timed out (it never was a connection). */
+export function connEventOf(reason: CloseReason | null): ConnEvent | null {
+  if (reason === null) return null;
+  switch (reason.kind) {
+    case "normal":
+      return "fin";
+    case "reset":
+    case "aborted":
+      return "rst";
+    case "timeout":
+      return reason.detail === "idle" ? "idle_timeout" : reason.detail === "retransmit" ? "rst" : null;
+  }
 }
 
 export interface DialOptions {
@@ -197,6 +220,7 @@ export class StreamStack {
     const peer = addrKey(p.src);
     if (!this.#synTotal.wouldPass(now) || !this.#synPerPeer.take(peer, now) || !this.#synTotal.take(now)) {
       d.onDrop?.("syn_rate");
+      d.onSynRateLimited?.(p.src);
       return this.#reset(p, RST_LIMIT);
     }
     const perPort = this.#perPort.get(p.dstPort) ?? 0;
@@ -205,6 +229,7 @@ export class StreamStack {
     }
     const sc = this.#create(p.dstPort, p.src, p.srcPort, {}, l);
     l.addPending(sc);
+    d.onConnEvent?.("syn_received", sc);
     sc.driver.run((c) => c.acceptSyn(p));
   }
 
@@ -239,7 +264,10 @@ export class StreamStack {
       dialTimeoutMs: o.dialTimeoutMs,
     });
     const sc = new StreamConn(this.#nextId++, conn, { timers: d.timers, output: d.output }, {
-      onEstablished: (c) => this.#owner.get(c)?.established(c),
+      onEstablished: (c) => {
+        this.#owner.get(c)?.established(c);
+        d.onConnEvent?.("established", c);
+      },
       onClosed: (c) => this.#remove(c),
     });
     this.#conns.set(tupleKey(localPort, remote, remotePort), sc);
@@ -261,6 +289,8 @@ export class StreamStack {
     this.#owner.get(sc)?.forget(sc);
     this.#owner.delete(sc);
     this.#d.onConnClosed?.(sc);
+    const event = connEventOf(sc.closeReason);
+    if (event !== null) this.#d.onConnEvent?.(event, sc);
   }
 
   #unlisten(l: Listener): void {

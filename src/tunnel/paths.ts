@@ -57,12 +57,18 @@ export class PathManager {
    * Sends a PATH_CHALLENGE on `path` under the current keyset; resolves true when the matching PATH_RESPONSE comes
    * back from that same path within 2 s (switching the peer there when `switchOnSuccess`), false otherwise.
    */
-  probe(peer: Peer, path: PeerPath, switchOnSuccess: boolean): Promise<boolean> {
+  probe(
+    peer: Peer,
+    path: PeerPath,
+    switchOnSuccess: boolean,
+    timeoutMs: number = PATH_RESPONSE_TIMEOUT_MS,
+  ): Promise<boolean> {
     const tokenBytes = this.#core.random(PATH_TOKEN_BYTES);
     const sent = this.#core.sendSealed(peer, encodePathChallenge(tokenBytes), null, path);
     if (sent !== "sent") return Promise.resolve(false);
     return new Promise((resolve) => {
-      peer.probes.push({ token: toHex(tokenBytes), path, sentAtMs: this.#core.now(), switchOnSuccess, resolve });
+      const sentAtMs = this.#core.now();
+      peer.probes.push({ token: toHex(tokenBytes), path, sentAtMs, timeoutMs, switchOnSuccess, resolve });
       while (peer.probes.length > PATH_PROBES_PER_PEER_MAX) peer.probes.shift()!.resolve(false);
     });
   }
@@ -74,7 +80,7 @@ export class PathManager {
     const i = peer.probes.findIndex((p) => p.token === key && pathsEqual(p.path, from));
     if (i < 0) return false;
     const [probe] = peer.probes.splice(i, 1);
-    if (this.#core.now() - probe.sentAtMs > PATH_RESPONSE_TIMEOUT_MS) {
+    if (this.#core.now() - probe.sentAtMs > probe.timeoutMs) {
       probe.resolve(false);
       return true;
     }
@@ -83,11 +89,11 @@ export class PathManager {
     return true;
   }
 
-  /** Fails challenges older than 2 s. */
+  /** Fails challenges older than their timeout (2 s unless the caller chose another). */
   expireProbes(peer: Peer, nowMs: number): void {
     if (peer.probes.length === 0) return;
     peer.probes = peer.probes.filter((p) => {
-      if (nowMs - p.sentAtMs <= PATH_RESPONSE_TIMEOUT_MS) return true;
+      if (nowMs - p.sentAtMs <= p.timeoutMs) return true;
       p.resolve(false);
       return false;
     });

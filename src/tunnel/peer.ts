@@ -31,6 +31,8 @@ export interface PathProbe {
   readonly token: string;
   readonly path: PeerPath;
   readonly sentAtMs: number;
+  /** An answer later than this (ms after sending) does not count. */
+  readonly timeoutMs: number;
   readonly switchOnSuccess: boolean;
   readonly resolve: (answered: boolean) => void;
 }

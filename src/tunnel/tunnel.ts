@@ -214,14 +214,14 @@ export class Tunnel implements AsyncDisposable {
   }
 
   /**
-   * Sends a PATH_CHALLENGE to `target` under the peer's current keyset; true when answered from there within 2 s,
-   * in which case the peer's path switches to `target` (§5.6).
+   * Sends a PATH_CHALLENGE to `target` under the peer's current keyset; true when answered from there within
+   * `timeoutMs` (default 2 s), in which case the peer's path switches to `target` (§5.6).
    */
-  probePath(peerNode: number, target: Endpoint | "relay"): Promise<boolean> {
+  probePath(peerNode: number, target: Endpoint | "relay", timeoutMs?: number): Promise<boolean> {
     const peer = this.#core.peers.get(peerNode);
     if (peer === undefined || peer.current === null || this.#core.closed) return Promise.resolve(false);
     const path: PeerPath = target === "relay" ? { kind: "relay" } : { kind: "direct", endpoint: target };
-    return this.#paths.probe(peer, path, true);
+    return this.#paths.probe(peer, path, true, timeoutMs);
   }
 
   /**

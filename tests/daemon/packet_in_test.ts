@@ -41,6 +41,7 @@ function rig(options: { trusted?: number[]; networks?: number[] } = {}) {
     isTrusted: (a: Addr) => trusted.has(a.node),
   });
   const streams: Packet[] = [];
+  const untrusted: number[] = [];
   const packetIn = new PacketIn({
     localNode: SELF,
     isMember: (n) => networks.has(n),
@@ -52,8 +53,9 @@ function rig(options: { trusted?: number[]; networks?: number[] } = {}) {
     datagram: (p) => datagrams.push(p),
     control: (p) => controls.push(p),
     drop: (r) => drops.push(r),
+    untrusted: (peer) => untrusted.push(peer),
   });
-  return { packetIn, stack, sent, drops, datagrams, controls, streams };
+  return { packetIn, stack, sent, drops, datagrams, controls, streams, untrusted };
 }
 
 function pkt(over: Partial<Packet> = {}): Packet {
@@ -176,4 +178,15 @@ Deno.test("PacketIn accepts packets from ourselves (loopback) without any trust 
   const r = rig({ trusted: [] });
   r.packetIn.handle(SELF, encodePacket(pkt({ src: { network: 0, node: SELF } })));
   assert.equal(r.datagrams.length, 1);
+});
+
+Deno.test("a packet the trust filter drops is reported with its peer (security.untrusted_dropped)", () => {
+  const r = rig({ trusted: [] });
+  r.packetIn.handle(PEER, encodePacket(pkt()));
+  r.packetIn.handle(PEER, encodePacket(pkt({ proto: PROTO_CONTROL })));
+  assert.deepEqual(r.drops, ["untrusted", "untrusted"]);
+  assert.deepEqual(r.untrusted, [PEER, PEER]);
+  const t = rig();
+  t.packetIn.handle(PEER, encodePacket(pkt()));
+  assert.deepEqual(t.untrusted, [], "a trusted peer's packet is not a security event");
 });

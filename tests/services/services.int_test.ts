@@ -215,3 +215,26 @@ Deno.test("webhooks: set-webhook applies live; handshake.*, message.received and
   assert.equal(hook.hits.length, before);
   assert.equal((await inbox(c, b)).length, 2);
 });
+
+Deno.test("webhooks: a stream to bob's echo port is reported as conn.syn_received, conn.established, conn.fin", async () => {
+  await using hook = hookServer();
+  await using c = await named(["alice", "bob"]);
+  const [a, b] = c.members;
+  ok(await cliJson(c, b, ["set-webhook", hook.url]));
+  await makeTrust(a, b);
+
+  const stream = await a.client.dialStream({ addr: b.node.address, port: 7 });
+  const writer = stream.writable.getWriter();
+  await writer.write(utf8("hello"));
+  await writer.close();
+  const reader = stream.readable.getReader();
+  while (!(await reader.read()).done);
+  const fin = await hook.waitFor("conn.fin");
+  const seen = hook.hits.filter((h) => h.event.startsWith("conn.") && h.json.data.local_port === 7);
+  assert.deepEqual(seen.map((h) => h.event), ["conn.syn_received", "conn.established", "conn.fin"]);
+  const data = fin.json.data;
+  assert.deepEqual(Object.keys(data).sort(), ["conn_id", "local_port", "remote_addr", "remote_port"]);
+  assert.equal(data.remote_addr, a.node.address);
+  assert.ok(Number(data.remote_port) >= 49_152, "an ephemeral port");
+  assert.ok(seen.every((h) => h.json.data.conn_id === data.conn_id), "one connection id throughout");
+});

@@ -448,3 +448,24 @@ function containsBytes(hay: Uint8Array, needle: Uint8Array): boolean {
   }
   return false;
 }
+
+Deno.test("probePath() with a 3 s timeout counts an answer after 2.5 s; the default 2 s does not", async () => {
+  const { wire, a, b, clock } = setup();
+  const connecting = a.tunnel.connect(B, [b.conn.localAddr], 20_000);
+  wire.flush();
+  await connecting;
+  const late = async (timeoutMs?: number) => {
+    const probing = a.tunnel.probePath(B, b.conn.localAddr, timeoutMs);
+    // B answers at once, but the answer reaches A only 2.5 s later.
+    const held = a.conn.take();
+    clock.advance(0);
+    for (const s of held) b.tunnel.handleDatagram(s.data, a.conn.localAddr);
+    const answers = b.conn.take();
+    clock.advance(2_500);
+    for (const s of answers) a.tunnel.handleDatagram(s.data, b.conn.localAddr);
+    return await probing;
+  };
+  assert.equal(await late(3_000), true);
+  assert.equal(await late(), false);
+  await wire.closeAll();
+});
