@@ -155,14 +155,21 @@ export class BeaconClient implements AsyncDisposable {
       this.#answered = false;
       const startedAt = this.#o.clock.monotonic();
       await this.#sendDiscover();
+      // A refresh() wakes a retry wait early: that is a new round at once, not a missed reply.
+      const early = (at: number) => this.#o.clock.monotonic() - startedAt < at;
+      let restart = false;
       for (const at of DISCOVER_RETRY_AT_MS) {
         await this.#wakeable.sleep(at - (this.#o.clock.monotonic() - startedAt));
         if (signal.aborted || this.#answered) break;
+        if ((restart = early(at))) break;
         this.#missed();
         await this.#sendDiscover();
       }
+      if (restart) continue;
       if (!this.#answered && !signal.aborted) {
+        const last = this.#o.clock.monotonic();
         await this.#wakeable.sleep(DISCOVER_RETRY_AT_MS[0]);
+        if (this.#o.clock.monotonic() - last < DISCOVER_RETRY_AT_MS[0] && !signal.aborted) continue;
         if (!this.#answered) this.#missed();
       }
       const jitter = (this.#random(1)[0] / 255) * 2 * DISCOVER_JITTER_MS - DISCOVER_JITTER_MS;

@@ -45,6 +45,16 @@ export interface NodeMetricsSource {
   drops(): Readonly<Record<string, number>>;
   registryConnected(): boolean;
   beaconReachable(): boolean;
+  /** The webhook dispatcher's totals (absent until the services run). */
+  webhooks?(): WebhookTotals | null;
+}
+
+/** What the webhook dispatcher counted (services/webhook.ts WebhookStats). */
+export interface WebhookTotals {
+  readonly queued: number;
+  readonly delivered: number;
+  readonly failed: number;
+  readonly dropped: number;
 }
 
 export class NodeMetrics {
@@ -84,6 +94,12 @@ export class NodeMetrics {
   );
   readonly #registry: Gauge = this.#set.gauge("pilot_registry_connected", "1 while connected to the registry.");
   readonly #beacon: Gauge = this.#set.gauge("pilot_beacon_reachable", "1 while the beacon answers.");
+  readonly #webhooks: Counter = this.#set.counter(
+    "pilot_webhook_deliveries_total",
+    "Webhook deliveries by outcome: delivered, failed (given up), dropped (queue full, oldest first).",
+    ["outcome"],
+  );
+  readonly #webhookQueue: Gauge = this.#set.gauge("pilot_webhook_queue", "Webhook deliveries waiting to be sent.");
   /** Retransmits of connections already gone; live ones are added at scrape. */
   #closedRetransmits = 0;
 
@@ -141,6 +157,13 @@ export class NodeMetrics {
     this.#retransmits.advanceTo({}, retransmits);
     this.#registry.set({}, src.registryConnected() ? 1 : 0);
     this.#beacon.set({}, src.beaconReachable() ? 1 : 0);
+    const hooks = src.webhooks?.() ?? null;
+    if (hooks !== null) {
+      this.#webhooks.advanceTo({ outcome: "delivered" }, hooks.delivered);
+      this.#webhooks.advanceTo({ outcome: "failed" }, hooks.failed);
+      this.#webhooks.advanceTo({ outcome: "dropped" }, hooks.dropped);
+      this.#webhookQueue.set({}, hooks.queued);
+    }
     return this.#set.render();
   }
 }

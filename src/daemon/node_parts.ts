@@ -110,6 +110,7 @@ export async function assembleNode(input: AssembleInput): Promise<NodeParts> {
       drops: () => drops.snapshot(),
       registryConnected: () => session.connected,
       beaconReachable: () => late.beacon?.status().reachable ?? false,
+      webhooks: () => late.webhooks?.stats() ?? null,
     });
     const keys = new KeyResolver({ registry, clock, log: log.child("keys") });
     const trust = await TrustManager.open({

@@ -120,3 +120,20 @@ Deno.test("BeaconClient acts on at most 10 PUNCH_COMMANDs per 10 s: 3 PILPs each
   assert.deepEqual(r.punched[0], [0x300, { hostname: "203.0.113.7", port: 41000 }]);
   await r.client.close();
 });
+
+Deno.test("BeaconClient: refresh() during a retry wait sends a DISCOVER at once and is not counted as a miss", async () => {
+  const r = rig();
+  r.client.start();
+  try {
+    await eventually(() => r.sent.find((m) => m.type === "discover") ?? null);
+    // Three refreshes in quick succession: each starts a new round; none is an unanswered retry point.
+    for (let i = 0; i < 3; i++) {
+      const before = r.sent.filter((m) => m.type === "discover").length;
+      r.client.refresh();
+      await eventually(() => r.sent.filter((m) => m.type === "discover").length > before ? true : null);
+    }
+    assert.equal(r.client.status().reachable, true, "three refreshes are not three misses");
+  } finally {
+    await r.client.close();
+  }
+});

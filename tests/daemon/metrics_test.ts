@@ -2,7 +2,12 @@
 // never go down across peer recycling and tunnel replacement, handshakes by role and outcome, the RTT histogram and
 // retransmits from closed connections, drops from every source, and strict exposition text.
 import assert from "node:assert/strict";
-import { type ClosedConnStats, NodeMetrics, type NodeMetricsSource } from "../../src/daemon/metrics_node.ts";
+import {
+  type ClosedConnStats,
+  NodeMetrics,
+  type NodeMetricsSource,
+  type WebhookTotals,
+} from "../../src/daemon/metrics_node.ts";
 import { TRAFFIC_PEERS_MAX, TrafficTotals } from "../../src/daemon/metrics_traffic.ts";
 import type { KeysetRole, PeerInfo } from "../../src/tunnel/mod.ts";
 import { parseExposition } from "../registry/_metrics_parser.ts";
@@ -30,6 +35,7 @@ class FakeParts implements NodeMetricsSource {
   dropCounts: Record<string, number> = {};
   registry = true;
   beacon = false;
+  hooks: WebhookTotals | null = null;
   /** Stable like the daemon's tunnel: TrafficTotals tells a replacement by identity. */
   readonly #tunnel = {
     peers: () => this.rows,
@@ -50,6 +56,9 @@ class FakeParts implements NodeMetricsSource {
   }
   beaconReachable() {
     return this.beacon;
+  }
+  webhooks() {
+    return this.hooks;
   }
 }
 
@@ -154,4 +163,16 @@ Deno.test("NodeMetrics starts with every fixed series at 0 before any traffic", 
   assert.equal(e.value("pilot_handshakes_total", { role: "initiator", outcome: "failed" }), 0);
   assert.equal(e.value("pilot_stream_retransmits_total"), 0);
   assert.deepEqual(e.families.get("pilot_drops_total")?.samples, []);
+});
+
+Deno.test("NodeMetrics exports the webhook dispatcher's delivered, failed and dropped totals and its queue", () => {
+  const parts = new FakeParts();
+  const m = new NodeMetrics(parts);
+  assert.equal(parseExposition(m.render()).value("pilot_webhook_queue"), undefined, "no services yet: no series");
+  parts.hooks = { queued: 3, delivered: 10, failed: 1, dropped: 4 };
+  const e = parseExposition(m.render());
+  assert.equal(e.value("pilot_webhook_deliveries_total", { outcome: "delivered" }), 10);
+  assert.equal(e.value("pilot_webhook_deliveries_total", { outcome: "failed" }), 1);
+  assert.equal(e.value("pilot_webhook_deliveries_total", { outcome: "dropped" }), 4);
+  assert.equal(e.value("pilot_webhook_queue"), 3);
 });
