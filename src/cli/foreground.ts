@@ -1,4 +1,4 @@
-// Foreground modes of the binary (CLI.md §1.1): `registry run` now, `daemon run` and `gateway run` later. Start the
+// Foreground modes of the binary (CLI.md §1.1), used by `registry run` and `gateway run`. Start the
 // service, print one ready block (human) or one `{"status":"ok","data":…}` envelope (`--json`) on stdout, then write
 // only logs (stderr) until SIGINT/SIGTERM, shut down cleanly and exit 0. A start-up failure is an ordinary command
 // error (exit 1) and prints no ready block.

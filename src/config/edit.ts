@@ -1,4 +1,4 @@
-// Edits of config.json (`config --set k=v` / `--unset k`, `init`, and later `set-hostname`, `set-webhook`, …):
+// Edits of config.json (`config --set k=v` / `--unset k`, `init`, `set-hostname`, `set-webhook`, …):
 // every value is typed and validated per key before the file is rewritten; unknown keys already there are kept.
 import { InvalidArgumentError } from "../util/errors.ts";
 import { readConfigFile, writeConfigFile } from "./file.ts";

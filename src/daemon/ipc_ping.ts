@@ -1,4 +1,4 @@
-// IPC `ping` (PROTOCOL-BRIEF §7.10; docs/PROTOCOL.md §8.3 addition), used by `traceroute` (CLI.md §3.8): one control
+// IPC `ping` (PROTOCOL-BRIEF §7.10; docs/PROTOCOL.md §9.3 addition), used by `traceroute` (CLI.md §3.8): one control
 // ping (protocol 0x03) to a node. The target is resolved as for `dial`, trust is checked locally (an untrusted peer
 // would drop the ping), a tunnel path is made by the §5.6 strategy, then the ping goes out with `payload_len` bytes.
 // `timeout_ms` bounds the whole command, path included.

@@ -2,7 +2,7 @@
 // TrustManager and then deliver what it decided (port 444, else the registry) before answering, so `approve` returns
 // once the requester acknowledged it directly or the registry queued it (`queued`). The lists read the trust store;
 // `trust_pending` also looks up the hostnames of requesters it does not know yet (a requester is visible to us while
-// it asks, docs/PROTOCOL.md §4.3) and lists the rejections of our own requests with the peers' reasons.
+// it asks, docs/PROTOCOL.md §5.4) and lists the rejections of our own requests with the peers' reasons.
 import type { IpcArgs, IpcCommandHandler, IpcResult } from "../ipc/mod.ts";
 import type { TrustManager } from "../trust/mod.ts";
 import type { Clock } from "../util/clock.ts";

@@ -3,7 +3,7 @@
 // copy signed for 7 days); a new pin drops cached keys; `report_trust` / `revoke_trust` keep the registry's edges
 // (retried after a failure, since they decide visibility); leaving trust resets the peer's connections.
 // A trust request also reports the edge to the peer before it is sent: asking is consent to be seen by the peer
-// (docs/PROTOCOL.md §4.3), so its `pending` shows our hostname. The edge is withdrawn once the request ends without
+// (docs/PROTOCOL.md §5.4), so its `pending` shows our hostname. The edge is withdrawn once the request ends without
 // trust (rejected, lapsed, cancelled by the peer); the last rejection and its reason are kept for `handshake --wait`.
 import type { Logger } from "../log/logger.ts";
 import type { RegistryClient } from "../registry/mod.ts";

@@ -80,5 +80,5 @@ export {
   readGatewayPid,
   releaseGatewayPid,
   removeStaleGatewayPid,
-} from "./pid_file.ts";
+} from "./pidfile.ts";
 export { type GatewayReadyData, GatewayService, type GatewayServiceOptions } from "./service.ts";

@@ -8,7 +8,7 @@ import type { AliasManager } from "./aliases.ts";
 import { controlHandlers } from "./control.ts";
 import type { PilotDialer } from "./dialer.ts";
 import { Gateway, type MappingInfo, type MapRequest } from "./gateway.ts";
-import { claimGatewayPid, gatewayRunningError, releaseGatewayPid } from "./pid_file.ts";
+import { claimGatewayPid, gatewayRunningError, releaseGatewayPid } from "./pidfile.ts";
 import type { Subnet } from "./subnet.ts";
 
 export interface GatewayServiceOptions {

@@ -139,7 +139,7 @@ export interface TrustStatusResult {
   readonly queued?: boolean;
 }
 
-/** `ping` (docs/PROTOCOL.md §8.3): one control ping, protocol 0x03 (§7.10). */
+/** `ping` (docs/PROTOCOL.md §9.3): one control ping, protocol 0x03 (§7.10). */
 export interface PingArgs {
   /** Address, decimal node id or hostname. */
   readonly addr: string;

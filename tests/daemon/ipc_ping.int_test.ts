@@ -1,4 +1,4 @@
-// The IPC `ping` command (docs/PROTOCOL.md §8.3; PROTOCOL-BRIEF §7.10): one control ping with `payload_len` bytes to a
+// The IPC `ping` command (docs/PROTOCOL.md §9.3; PROTOCOL-BRIEF §7.10): one control ping with `payload_len` bytes to a
 // trusted peer or to ourselves; an untrusted peer is refused locally, bad arguments are invalid_argument and an
 // unknown hostname is not_found.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// Asking for trust reveals the asker to the peer it asks, and only while it asks (docs/PROTOCOL.md §4.3; CLI.md §4):
+// Asking for trust reveals the asker to the peer it asks, and only while it asks (docs/PROTOCOL.md §5.4; CLI.md §4):
 // a trust request reports the edge before it is sent, so the peer's `pending` shows the requester's hostname; a
 // rejection withdraws the edge again and reaches the requester with its reason (`trust_pending.rejected`), which
 // `handshake --wait` reports (CLI.md §3.5). A stranger sees nothing throughout.

@@ -1,4 +1,4 @@
-// The shared RegistryStore contract (PROTOCOL-BRIEF §4.6): every backend (SQLite now, PostgreSQL later) registers
+// The shared RegistryStore contract (PROTOCOL-BRIEF §4.6): every backend (SQLite and PostgreSQL) registers
 // these tests with its own factory.
 import assert from "node:assert/strict";
 import { FIRST_ASSIGNED_NODE } from "../../src/wire/address.ts";

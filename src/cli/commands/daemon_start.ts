@@ -3,6 +3,7 @@
 // same settings, and polls every 200 ms (one `.` per poll on stderr) until the node is registered, then prints the
 // ready block. `--wait` expiring is `connection_failed` when the registry is unreachable, else `timeout`; a daemon
 // that dies while starting reports its own error from the log.
+import { selfInvocation } from "../self_spawn.ts";
 import { ensurePrivateDir, formatDurationMs, pilotPaths, tildePath } from "../../config/mod.ts";
 import { processAlive, readPidFile } from "../../daemon/mod.ts";
 import { inspectSocketPath, IpcClient, validateSocketPath } from "../../ipc/mod.ts";
@@ -40,10 +41,13 @@ export interface DaemonStartDeps extends DaemonRunDeps {
   readonly selfCommand?: () => { readonly exec: string; readonly args: readonly string[] };
 }
 
-/** How to run this CLI again: the compiled binary itself, or `deno run -A <main module>`. */
+/**
+ * How to run this CLI again: the compiled binary itself, or `deno run -A [--config <deno.json>] <main module>`
+ * (self_spawn.ts), so a daemon started from another directory still finds the import map and unstable flags.
+ */
 export function selfCommand(): { exec: string; args: string[] } {
-  if (Deno.build.standalone) return { exec: Deno.execPath(), args: [] };
-  return { exec: Deno.execPath(), args: ["run", "-A", new URL(Deno.mainModule).pathname] };
+  const self = selfInvocation();
+  return { exec: self.command, args: [...self.prefixArgs] };
 }
 
 /** The command-line flags to hand to `daemon run`, as `--name=value`. */

@@ -1,4 +1,4 @@
-// Soak: the transport loss matrix at size, outside the default test run (wire it as `deno task test:soak`).
+// Soak: the transport loss matrix at size, outside the default test run (`deno task test:soak`).
 // Fresh seeds each run (from the clock, or PILOT_TEST_SEED to replay); a failure prints its seed.
 import { testSeed } from "../../_support/prng.ts";
 import { CONDITIONS, transferOrThrow } from "../matrix.ts";
