@@ -31,6 +31,35 @@ export function rebind(id: Identity, issuedAtMs: number): Identity {
   return { ...id, noiseIssuedAt: issuedAtMs, noiseSig: sig };
 }
 
+/** A PacketConn that hands everything to `inner`; wrappers override what they observe or change. */
+export abstract class ForwardingConn implements PacketConn {
+  protected abstract get inner(): PacketConn;
+
+  get localAddr(): NetAddr {
+    return this.inner.localAddr;
+  }
+
+  get receiveBufferBytes(): number | null {
+    return this.inner.receiveBufferBytes ?? null;
+  }
+
+  send(data: Uint8Array, to: NetAddr): Promise<void> {
+    return this.inner.send(data, to);
+  }
+
+  receive(): Promise<Datagram | null> {
+    return this.inner.receive();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
 /** A PacketConn that records every send and never receives (frames are fed through handleDatagram). */
 export class CaptureConn implements PacketConn {
   readonly localAddr: NetAddr;

@@ -3,11 +3,11 @@
 // A's socket is wrapped so the test sees the genuine frames A sends and can forge copies of them.
 import assert from "node:assert/strict";
 import { generateIdentity } from "../../src/crypto/mod.ts";
-import type { Datagram, NetAddr, PacketConn } from "../../src/net/packet_conn.ts";
+import type { NetAddr, PacketConn } from "../../src/net/packet_conn.ts";
 import { UdpPacketConn } from "../../src/net/udp.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { type PeerKeys, Tunnel } from "../../src/tunnel/mod.ts";
-import { keysOf, quietLogger } from "./_support.ts";
+import { ForwardingConn, keysOf, quietLogger } from "./_support.ts";
 
 const A = 0x101;
 const B = 0x102;
@@ -15,30 +15,22 @@ const WAIT_MS = 5_000;
 const PILS_MAGIC = "PILS";
 
 /** A real socket that also keeps a copy of every datagram it sends. */
-class RecordingConn implements PacketConn {
+class RecordingConn extends ForwardingConn {
   readonly sent: Uint8Array[] = [];
   readonly #inner: UdpPacketConn;
+
   constructor(inner: UdpPacketConn) {
+    super();
     this.#inner = inner;
   }
-  get localAddr(): NetAddr {
-    return this.#inner.localAddr;
+
+  protected get inner(): PacketConn {
+    return this.#inner;
   }
-  get receiveBufferBytes(): number | null {
-    return this.#inner.receiveBufferBytes;
-  }
-  send(data: Uint8Array, to: NetAddr): Promise<void> {
+
+  override send(data: Uint8Array, to: NetAddr): Promise<void> {
     this.sent.push(data.slice());
     return this.#inner.send(data, to);
-  }
-  receive(): Promise<Datagram | null> {
-    return this.#inner.receive();
-  }
-  close(): Promise<void> {
-    return this.#inner.close();
-  }
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }
 

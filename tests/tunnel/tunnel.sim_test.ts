@@ -3,12 +3,12 @@
 // instant, so one synchronous clock.run() drives everything; the seed is printed on failure.
 import assert from "node:assert/strict";
 import { generateIdentity } from "../../src/crypto/mod.ts";
-import type { Datagram, NetAddr, PacketConn } from "../../src/net/packet_conn.ts";
+import type { NetAddr, PacketConn } from "../../src/net/packet_conn.ts";
 import { type PeerKeys, type Scheduler, Tunnel, type TunnelEvent } from "../../src/tunnel/mod.ts";
 import { type Prng, withSeed } from "../_support/prng.ts";
 import { SimClock } from "../_support/sim_clock.ts";
 import { type LinkConfig, SimNetwork, type SimPacketConn } from "../_support/sim_net.ts";
-import { keysOf, packet, quietLogger } from "./_support.ts";
+import { ForwardingConn, keysOf, packet, quietLogger } from "./_support.ts";
 
 const PORT = 7000;
 
@@ -22,41 +22,26 @@ function simScheduler(clock: SimClock): Scheduler {
 }
 
 /** A socket that can move to a new port, like a NAT rebinding: the old port stops receiving. */
-class RoamingConn implements PacketConn {
+class RoamingConn extends ForwardingConn {
   readonly #net: SimNetwork;
   readonly #deliver: (data: Uint8Array, from: NetAddr) => void;
   #inner: SimPacketConn;
 
   constructor(net: SimNetwork, host: string, deliver: (data: Uint8Array, from: NetAddr) => void) {
+    super();
     this.#net = net;
     this.#deliver = deliver;
     this.#inner = net.bind(host, PORT, deliver);
   }
 
-  get localAddr(): NetAddr {
-    return this.#inner.localAddr;
+  protected get inner(): PacketConn {
+    return this.#inner;
   }
 
   async roam(): Promise<void> {
     const old = this.#inner;
     this.#inner = this.#net.bind(old.localAddr.hostname, 0, this.#deliver);
     await old.close();
-  }
-
-  send(data: Uint8Array, to: NetAddr): Promise<void> {
-    return this.#inner.send(data, to);
-  }
-
-  receive(): Promise<Datagram | null> {
-    return this.#inner.receive();
-  }
-
-  close(): Promise<void> {
-    return this.#inner.close();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }
 
