@@ -227,7 +227,7 @@ async function pump(client: IpcClientContext, sc: StreamConn, log: Logger): Prom
     for (;;) {
       const first = await sc.read();
       if (first === null) break;
-      const chunk = gather(sc, first);
+      const chunk = sc.gather(first, PUSH_BATCH_BYTES);
       await pushes.add(client.pushStreamData(id, chunk), chunk.length);
     }
     await pushes.drain();
@@ -285,25 +285,6 @@ class PushPipeline {
     await Promise.all(this.#pending);
     if (this.#failure !== null) throw this.#failure.err;
   }
-}
-
-function gather(sc: StreamConn, first: Uint8Array): Uint8Array {
-  const parts = [first];
-  let total = first.length;
-  while (total < PUSH_BATCH_BYTES) {
-    const next = sc.tryRead();
-    if (next === undefined || next === null) break;
-    parts.push(next);
-    total += next.length;
-  }
-  if (parts.length === 1) return first;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 /** `promise`, or a rejection once the IPC client leaves. */

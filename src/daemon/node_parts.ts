@@ -36,7 +36,7 @@ import { type NodeServices, startServices } from "./node_services.ts";
 import { MemberCache } from "./members.ts";
 import { exchangeTrust } from "./services/trust_service.ts";
 import type { WebhookDispatcher } from "./services/webhook.ts";
-import { connWebhook, SecurityWebhooks } from "./conn_webhooks.ts";
+import { connWebhook, SecurityWebhooks, type WebhookEmit } from "./conn_webhooks.ts";
 import type { NodeSettings } from "./settings.ts";
 import { resolveName } from "./targets.ts";
 import { TrustActions } from "./trust_actions.ts";
@@ -128,7 +128,8 @@ export async function assembleNode(input: AssembleInput): Promise<NodeParts> {
     const isTrusted = (node: number) => trust.isTrusted(node);
     // The parts below call each other; each hook runs only after all of them exist.
     const late: { beacon?: BeaconClient; dialer?: Dialer; webhooks?: WebhookDispatcher } = {};
-    const security = new SecurityWebhooks((event, data) => late.webhooks?.emit(event, data), clock);
+    const emitWebhook: WebhookEmit = (event, data) => late.webhooks?.emit(event, data);
+    const security = new SecurityWebhooks(emitWebhook, clock);
     const plane = new DataPlane({
       nodeId: state.nodeId,
       identity: input.identity,
@@ -151,7 +152,7 @@ export async function assembleNode(input: AssembleInput): Promise<NodeParts> {
       },
       onConnClosed: (sc) => meters.connectionClosed(sc.stats()),
       onConnEvent: (event, sc) => {
-        if (late.webhooks !== undefined) connWebhook((e, data) => late.webhooks?.emit(e, data), event, sc);
+        if (late.webhooks !== undefined) connWebhook(emitWebhook, event, sc);
       },
       onSecurity: (event, peer) => security.report(event, peer),
       drops,

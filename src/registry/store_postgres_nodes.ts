@@ -14,55 +14,21 @@ import type {
   NodeRecord,
 } from "./store.ts";
 import { bytes, num, PgTxBase, type Row, strOrNull, type UnsafeParam } from "./store_postgres_base.ts";
+import {
+  LAST_NETWORK_ID,
+  NETWORK_COUNTER,
+  NODE_COLUMNS,
+  NODE_COUNTER,
+  nodeRecordOf,
+  type RowDecoders,
+} from "./store_rows.ts";
 
-const NODE_COUNTER = "next_node_id";
-const NETWORK_COUNTER = "next_network_id";
-/** 65535 is reserved (§1.1), so the last assignable network id is 65534. */
-const LAST_NETWORK_ID = 0xfffe;
-
-const NODE_COLUMNS: Record<keyof NodePatch, string> = {
-  noisePublicKey: "noise_public_key",
-  noiseIssuedAt: "noise_issued_at",
-  noiseSig: "noise_sig",
-  owner: "owner",
-  hostname: "hostname",
-  public: "public",
-  lastSeenMs: "last_seen_ms",
-  listenPort: "listen_port",
-  endpoint: "endpoint",
-  lanAddrs: "lan_addrs",
-  tcpIp: "tcp_ip",
-};
-
-function lanAddrsOf(text: unknown): string[] {
-  try {
-    const parsed: unknown = JSON.parse(String(text));
-    return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === "string") : [];
-  } catch {
-    return [];
-  }
-}
+/** The decoders of the PostgreSQL driver's values. */
+const PG_DECODERS: RowDecoders<unknown> = { num, bytes, strOrNull, bool: (v) => v === true };
 
 /** A node row selected together with its sorted tags (`tags` column), so one query yields one record. */
 function nodeOf(row: Row): NodeRecord {
-  const tags = Array.isArray(row.tags) ? row.tags.map(String) : [];
-  return {
-    nodeId: num(row.node_id),
-    publicKey: bytes(row.public_key),
-    noisePublicKey: bytes(row.noise_public_key),
-    noiseIssuedAt: num(row.noise_issued_at),
-    noiseSig: bytes(row.noise_sig),
-    owner: strOrNull(row.owner),
-    hostname: strOrNull(row.hostname),
-    tags,
-    public: row.public === true,
-    lastSeenMs: num(row.last_seen_ms),
-    listenPort: row.listen_port === null ? null : num(row.listen_port),
-    endpoint: strOrNull(row.endpoint),
-    lanAddrs: lanAddrsOf(row.lan_addrs),
-    tcpIp: strOrNull(row.tcp_ip),
-    createdAtMs: num(row.created_at_ms),
-  };
+  return nodeRecordOf(row, Array.isArray(row.tags) ? row.tags.map(String) : [], PG_DECODERS);
 }
 
 function firstNode(rows: Row[]): NodeRecord | null {

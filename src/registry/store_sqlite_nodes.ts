@@ -13,56 +13,26 @@ import type {
   NodeRecord,
 } from "./store.ts";
 import { bytes, num, type Row, SqliteTxBase, strOrNull } from "./store_sqlite_base.ts";
+import {
+  LAST_NETWORK_ID,
+  NETWORK_COUNTER,
+  NODE_COLUMNS,
+  NODE_COUNTER,
+  nodeRecordOf,
+  type RowDecoders,
+} from "./store_rows.ts";
 
-const NODE_COUNTER = "next_node_id";
-const NETWORK_COUNTER = "next_network_id";
 const FIRST_NETWORK_ID = 1;
-/** 65535 is reserved (§1.1), so the last assignable network id is 65534. */
-const LAST_NETWORK_ID = 0xfffe;
 
-const NODE_COLUMNS: Record<keyof NodePatch, string> = {
-  noisePublicKey: "noise_public_key",
-  noiseIssuedAt: "noise_issued_at",
-  noiseSig: "noise_sig",
-  owner: "owner",
-  hostname: "hostname",
-  public: "public",
-  lastSeenMs: "last_seen_ms",
-  listenPort: "listen_port",
-  endpoint: "endpoint",
-  lanAddrs: "lan_addrs",
-  tcpIp: "tcp_ip",
-};
+/** The decoders of node:sqlite's values (booleans are stored as 0 / 1). */
+const SQLITE_DECODERS: RowDecoders<SQLInputValue> = { num, bytes, strOrNull, bool: (v) => num(v) !== 0 };
 
 export abstract class SqliteNodeTx extends SqliteTxBase {
   #node(row: Row | undefined): NodeRecord | null {
     if (row === undefined) return null;
-    const nodeId = num(row.node_id);
-    const tags = this.all("SELECT tag FROM node_tags WHERE node_id = ? ORDER BY tag", nodeId).map((r) => String(r.tag));
-    let lanAddrs: string[] = [];
-    try {
-      const parsed: unknown = JSON.parse(String(row.lan_addrs));
-      if (Array.isArray(parsed)) lanAddrs = parsed.filter((x): x is string => typeof x === "string");
-    } catch {
-      lanAddrs = [];
-    }
-    return {
-      nodeId,
-      publicKey: bytes(row.public_key),
-      noisePublicKey: bytes(row.noise_public_key),
-      noiseIssuedAt: num(row.noise_issued_at),
-      noiseSig: bytes(row.noise_sig),
-      owner: strOrNull(row.owner),
-      hostname: strOrNull(row.hostname),
-      tags,
-      public: num(row.public) !== 0,
-      lastSeenMs: num(row.last_seen_ms),
-      listenPort: row.listen_port === null ? null : num(row.listen_port),
-      endpoint: strOrNull(row.endpoint),
-      lanAddrs,
-      tcpIp: strOrNull(row.tcp_ip),
-      createdAtMs: num(row.created_at_ms),
-    };
+    const tags = this.all("SELECT tag FROM node_tags WHERE node_id = ? ORDER BY tag", num(row.node_id))
+      .map((r) => String(r.tag));
+    return nodeRecordOf(row, tags, SQLITE_DECODERS);
   }
 
   #counter(name: string, first: number): number {

@@ -39,6 +39,26 @@ export class ConnTimers {
   #challengeWindowStart = -Infinity;
   #challengeCount = 0;
 
+  /**
+   * The retransmission timer of an open (§7.5): `resend` the SYN or SYN|ACK with a backed-off RTO, counting it in
+   * `counts`; false, with nothing sent, once `max` retransmissions were made (the caller ends the open).
+   */
+  retransmitOpen(
+    resend: () => void,
+    counts: { synRetransmits: number },
+    max: number,
+    snd: Sender,
+    now: number,
+  ): boolean {
+    if (counts.synRetransmits >= max) return false;
+    counts.synRetransmits++;
+    snd.rtt.backoff();
+    snd.cancelTiming();
+    resend();
+    this.rtxAt = now + snd.rtt.rtoMs;
+    return true;
+  }
+
   keepaliveDue(): number {
     return this.lastKeepaliveAt > this.lastRecvAt
       ? this.lastKeepaliveAt + KEEPALIVE_INTERVAL_MS

@@ -31,6 +31,7 @@ import {
   RECEIVING_STATES,
   SENDING_STATES,
   SYNCHRONIZED_STATES,
+  WRITABLE_STATES,
 } from "./types.ts";
 
 export class Connection {
@@ -84,9 +85,7 @@ export class Connection {
   }
 
   get canWrite(): boolean {
-    return this.#snd.finOff === null &&
-      (this.#state === "SYN_SENT" || this.#state === "SYN_RCVD" || this.#state === "ESTABLISHED" ||
-        this.#state === "CLOSE_WAIT");
+    return this.#snd.finOff === null && WRITABLE_STATES.has(this.#state);
   }
 
   get mss(): number {
@@ -200,10 +199,7 @@ export class Connection {
     return this.#finish(true);
   }
 
-  /**
-   * A new tunnel session to the peer came up (it may have restarted elsewhere, and our SYN went to its old path): an
-   * unanswered SYN is retransmitted now instead of at its backed-off timer. It counts as a SYN retransmission.
-   */
+  /** A new tunnel session to the peer (it may have moved): an unanswered SYN is retransmitted now, and counted. */
   pathRenewed(): Action[] {
     this.#begin();
     if (this.#state === "SYN_SENT" && this.#t.rtxAt !== null) this.#onRetransmitTimer(this.#now());
@@ -389,18 +385,12 @@ export class Connection {
     const snd = this.#snd;
     t.rtxAt = null;
     if (this.#state === "SYN_SENT" || this.#state === "SYN_RCVD") {
-      const max = this.#state === "SYN_SENT" ? SYN_RETRANSMITS_MAX : SYNACK_RETRANSMITS_MAX;
-      if (this.#counts.synRetransmits >= max) {
-        // The dial deadline ends an active open; a passive half-open gives up now.
-        if (!this.#active) this.#abortWith(RST_TIMEOUT, { kind: "timeout", detail: "retransmit" });
-        return;
-      }
-      this.#counts.synRetransmits++;
-      snd.rtt.backoff();
-      snd.cancelTiming();
-      if (this.#state === "SYN_SENT") this.#o.syn();
-      else this.#o.synAck();
-      t.rtxAt = now + snd.rtt.rtoMs;
+      const synSent = this.#state === "SYN_SENT";
+      const resend = synSent ? () => this.#o.syn() : () => this.#o.synAck();
+      const max = synSent ? SYN_RETRANSMITS_MAX : SYNACK_RETRANSMITS_MAX;
+      // Exhausted: the dial deadline ends an active open; a passive half-open gives up now.
+      const sent = t.retransmitOpen(resend, this.#counts, max, snd, now);
+      if (!sent && !this.#active) this.#abortWith(RST_TIMEOUT, { kind: "timeout", detail: "retransmit" });
       return;
     }
     if (snd.flight === 0 || snd.zeroWindowStalled) return;

@@ -1,6 +1,7 @@
 // One stream connection as its application sees it (PROTOCOL-BRIEF §7, §8.3): received bytes wait here until
 // read, and each read returns its bytes to the receive window as credit, so a slow reader closes the window instead
 // of growing memory; writes wait for send-buffer space. Wraps a Connection and its driver.
+import { concatBytes } from "../util/bytes.ts";
 import { ConnectionFailedError, type PilotError } from "../util/errors.ts";
 import { formatAddr } from "../wire/mod.ts";
 import type { Connection } from "./connection.ts";
@@ -108,6 +109,19 @@ export class StreamConn {
     }
     if (this.#eof || (this.#reason !== null && this.#reason.kind === "normal")) return null;
     return undefined;
+  }
+
+  /** `first` (a chunk already read) plus whatever else is buffered, while under `maxBytes`, as one array. */
+  gather(first: Uint8Array, maxBytes: number): Uint8Array {
+    const parts = [first];
+    let total = first.length;
+    while (total < maxBytes) {
+      const next = this.tryRead();
+      if (next === undefined || next === null) break;
+      parts.push(next);
+      total += next.length;
+    }
+    return parts.length === 1 ? first : concatBytes(...parts);
   }
 
   /** Writes all of `data`, waiting for send-buffer space; rejects if the write side is closed or the connection ends. */

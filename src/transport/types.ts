@@ -72,5 +72,13 @@ export const SENDING_STATES: ReadonlySet<ConnState> = new Set<ConnState>([
   "LAST_ACK",
 ]);
 
+/** States in which the application may still write (before its FIN is queued). */
+export const WRITABLE_STATES: ReadonlySet<ConnState> = new Set<ConnState>([
+  "SYN_SENT",
+  "SYN_RCVD",
+  "ESTABLISHED",
+  "CLOSE_WAIT",
+]);
+
 /** States that still accept the peer's data. */
 export const RECEIVING_STATES: ReadonlySet<ConnState> = new Set<ConnState>(["ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"]);

@@ -97,7 +97,7 @@ export class Responder {
     // peer that restarted); otherwise the resolver decides (key chain, §6.3).
     const pin = this.#pinned(hello.initiatorNode);
     if (pin !== null && verifyNoiseBinding(pin, hello.initiatorStatic, hello.noiseIssuedAt, hello.noiseSig)) {
-      this.#finish(hello, source, pin, now);
+      this.#finish(hello, source, pin, now, true);
       return;
     }
     const started = this.#lookups.lookup(hello.initiatorNode, (r) => this.#onLookup(hello, source, r));
@@ -110,13 +110,24 @@ export class Responder {
     else this.#core.drops.add(result.kind === "timeout" ? "hs_lookup_timeout" : "hs_unknown_key");
   }
 
-  /** The checks after the key is known, then the PILR. `cachedAtMs` is null for a key just looked up. */
-  #finish(hello: InitiatorHello, source: FrameSource, identityKey: Uint8Array, cachedAtMs: number | null): void {
+  /**
+   * The checks after the key is known, then the PILR. `cachedAtMs` is null for a key just looked up;
+   * `bindingVerified`: the caller already checked the binding under `identityKey` (a pin).
+   */
+  #finish(
+    hello: InitiatorHello,
+    source: FrameSource,
+    identityKey: Uint8Array,
+    cachedAtMs: number | null,
+    bindingVerified = false,
+  ): void {
     const core = this.#core;
     const now = core.now();
     const node = hello.initiatorNode;
     let peer = core.peers.get(node);
-    if (!verifyNoiseBinding(identityKey, hello.initiatorStatic, hello.noiseIssuedAt, hello.noiseSig)) {
+    const bound = bindingVerified ||
+      verifyNoiseBinding(identityKey, hello.initiatorStatic, hello.noiseIssuedAt, hello.noiseSig);
+    if (!bound) {
       if (cachedAtMs !== null && this.#refetchForNewerBinding(peer, hello, source, now)) return;
       // The node may have rotated its identity key: let a later PILH look it up again.
       if (peer !== undefined && cachedAtMs !== null && now - cachedAtMs >= KEY_REFETCH_MIN_AGE_MS) {

@@ -13,28 +13,8 @@ export const echoService: ConnService = {
     for (;;) {
       const first = await conn.read();
       if (first === null) break;
-      await conn.write(gather(conn, first));
+      await conn.write(conn.gather(first, ECHO_UNECHOED_MAX_BYTES));
     }
     await conn.closeWrite();
   },
 };
-
-/** `first` plus whatever else is already buffered, up to the un-echoed limit, as one write. */
-function gather(conn: StreamConn, first: Uint8Array): Uint8Array {
-  const parts = [first];
-  let total = first.length;
-  while (total < ECHO_UNECHOED_MAX_BYTES) {
-    const next = conn.tryRead();
-    if (next === undefined || next === null) break;
-    parts.push(next);
-    total += next.length;
-  }
-  if (parts.length === 1) return first;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
